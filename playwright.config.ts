@@ -1,66 +1,79 @@
-/*
- * Copyright 2023 The Backstage Authors
- *
- * Licensed under the Apache License, Version 2.0 (the "License");
- * you may not use this file except in compliance with the License.
- * You may obtain a copy of the License at
- *
- *     http://www.apache.org/licenses/LICENSE-2.0
- *
- * Unless required by applicable law or agreed to in writing, software
- * distributed under the License is distributed on an "AS IS" BASIS,
- * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
- * See the License for the specific language governing permissions and
- * limitations under the License.
- */
-
+import { resolve } from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { generateProjects } from '@backstage/e2e-test-utils/playwright';
 
 /**
- * See https://playwright.dev/docs/test-configuration.
+ * End-to-end tests drive Debian's Chromium (never a downloaded browser)
+ * against the built portal: the production build of packages/app served by
+ * the backend, on its own port so that a running `./scripts/hubbops start`
+ * does not get in the way.
  */
+const port = Number(process.env.HUBBOPS_E2E_PORT ?? 7017);
+const baseURL = process.env.PLAYWRIGHT_URL ?? `http://localhost:${port}`;
+
+const chromium = {
+  browserName: 'chromium' as const,
+  launchOptions: {
+    executablePath: process.env.HUBBOPS_CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  },
+};
+
 export default defineConfig({
-  timeout: 60_000,
+  timeout: 120_000,
 
   expect: {
     timeout: 30_000,
   },
 
-  // Run your local dev server before starting the tests
-  webServer: process.env.CI
+  webServer: process.env.PLAYWRIGHT_URL
     ? []
     : [
         {
-          command: 'yarn start app',
-          url: 'http://localhost:3000',
-          reuseExistingServer: true,
-          timeout: 120_000,
-        },
-        {
-          command: 'yarn start backend',
-          port: 7007,
-          reuseExistingServer: true,
-          timeout: 60_000,
+          command: [
+            'yarn workspace backend start',
+            `--config ${resolve(__dirname, 'app-config.yaml')}`,
+            `--config ${resolve(
+              __dirname,
+              'packages/app/e2e-tests/app-config.e2e.yaml',
+            )}`,
+          ].join(' '),
+          url: `${baseURL}/.backstage/health/v1/readiness`,
+          env: { HUBBOPS_E2E_PORT: String(port) },
+          reuseExistingServer: false,
+          timeout: 180_000,
+          stdout: 'ignore',
+          stderr: 'pipe',
         },
       ],
 
   forbidOnly: !!process.env.CI,
 
-  retries: process.env.CI ? 2 : 0,
+  retries: process.env.CI ? 1 : 0,
 
-  reporter: [['html', { open: 'never', outputFolder: 'e2e-test-report' }]],
+  workers: 1,
+
+  reporter: [['list']],
 
   use: {
-    actionTimeout: 0,
-    baseURL:
-      process.env.PLAYWRIGHT_URL ??
-      (process.env.CI ? 'http://localhost:7007' : 'http://localhost:3000'),
+    actionTimeout: 30_000,
+    baseURL,
     screenshot: 'only-on-failure',
-    trace: 'on-first-retry',
+    trace: 'retain-on-failure',
   },
 
   outputDir: 'node_modules/.cache/e2e-test-results',
 
-  projects: generateProjects(), // Find all packages with e2e-test folders
+  // One project per package with an e2e-tests folder, all on Debian's Chromium.
+  projects: generateProjects().map(project => ({
+    ...project,
+    use: chromium,
+  })),
 });

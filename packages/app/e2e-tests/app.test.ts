@@ -1,33 +1,58 @@
-/*
- * Copyright 2020 The Backstage Authors
- *
- * Licensed under the Apache License, Version 2.0 (the "License");
- * you may not use this file except in compliance with the License.
- * You may obtain a copy of the License at
- *
- *     http://www.apache.org/licenses/LICENSE-2.0
- *
- * Unless required by applicable law or agreed to in writing, software
- * distributed under the License is distributed on an "AS IS" BASIS,
- * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
- * See the License for the specific language governing permissions and
- * limitations under the License.
- */
+import { test, expect, Page } from '@playwright/test';
+import { resolve } from 'node:path';
 
-import { test, expect } from '@playwright/test';
+const screenshots = resolve(__dirname, '../../../docs/screenshots');
 
-test('App should render the welcome page', async ({ page }) => {
+async function signInAsGuest(page: Page) {
   await page.goto('/');
-
-  const enterButton = page.getByRole('button', { name: 'Enter' });
-  await expect(enterButton).toBeVisible();
-  await enterButton.click();
-
-  const nav = page.getByRole('navigation', { name: 'sidebar nav' });
+  const enter = page.getByRole('button', { name: 'Enter' });
+  await expect(enter).toBeVisible();
+  await enter.click();
   await expect(
-    nav.getByRole('link', { name: 'Catalog', exact: true }),
+    page
+      .getByRole('navigation', { name: 'sidebar nav' })
+      .getByRole('link', { name: 'Catalog', exact: true }),
+  ).toBeVisible();
+}
+
+test('a guest signs in and finds the HubbOps system in the catalog', async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+
+  // The catalog ingests catalog-info.yaml in the background after start-up:
+  // reload until the system is listed.
+  const system = page.getByRole('link', { name: 'HubbOps', exact: true });
+  await expect(async () => {
+    // The catalog page is the portal's root (app-config.yaml).
+    await page.goto('/?filters%5Bkind%5D=system');
+    await expect(system).toBeVisible({ timeout: 3_000 });
+  }).toPass({ timeout: 90_000 });
+  await page.screenshot({ path: `${screenshots}/catalog-systems.png` });
+
+  await system.click();
+  await expect(page.getByRole('heading', { name: 'HubbOps' })).toBeVisible();
+  await expect(
+    page.getByText('Internal developer platform inside Backstage', {
+      exact: false,
+    }),
   ).toBeVisible();
   await expect(
-    page.getByRole('link', { name: 'APIs', exact: true }),
+    page.getByRole('link', { name: 'HubbOps portal (backend)' }).first(),
+  ).toBeVisible();
+  await page.screenshot({
+    path: `${screenshots}/hubbops-system.png`,
+    fullPage: true,
+  });
+});
+
+test('the sidebar and sign-in page carry the HubbOps name', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await expect(page).toHaveTitle(/HubbOps/);
+  await signInAsGuest(page);
+  await expect(
+    page.getByRole('img', { name: 'HubbOps' }).first(),
   ).toBeVisible();
 });

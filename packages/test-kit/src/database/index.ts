@@ -1,0 +1,4 @@
+export {
+  createHubbopsTestDatabases,
+  hubbopsTestDatabaseIds,
+} from './hubbopsTestDatabases';

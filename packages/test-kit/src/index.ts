@@ -1,0 +1,7 @@
+/**
+ * What the tests of several HubbOps packages share.
+ *
+ * @packageDocumentation
+ */
+
+export * from './database';
