@@ -51,6 +51,8 @@ test('the sidebar and sign-in page carry the HubbOps name', async ({
 }) => {
   await page.goto('/');
   await expect(page).toHaveTitle(/HubbOps/);
+  await expect(page.getByRole('button', { name: 'Enter' })).toBeVisible();
+  await page.screenshot({ path: `${screenshots}/sign-in.png` });
   await signInAsGuest(page);
   await expect(
     page.getByRole('img', { name: 'HubbOps' }).first(),
