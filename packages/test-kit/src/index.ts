@@ -5,3 +5,6 @@
  */
 
 export * from './database';
+export * from './registry';
+export * from './kubernetes';
+export * from './flux';
