@@ -19,6 +19,8 @@ backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
 backend.add(
   import('@backstage/plugin-scaffolder-backend-module-notifications'),
 );
+// HubbOps actions: hubbops:image:build, ...
+backend.add(import('@hubbops/plugin-scaffolder-backend-module-hubbops'));
 
 // techdocs plugin
 backend.add(import('@backstage/plugin-techdocs-backend'));
@@ -60,6 +62,9 @@ backend.add(import('@backstage/plugin-search-backend-module-techdocs'));
 
 // kubernetes plugin
 backend.add(import('@backstage/plugin-kubernetes-backend'));
+
+// HubbOps multi-cluster Flux: reads the clusters of kubernetes.clusterLocatorMethods
+backend.add(import('@hubbops/plugin-flux-backend'));
 
 // user settings plugin
 backend.add(import('@backstage/plugin-user-settings-backend'));

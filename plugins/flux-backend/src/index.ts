@@ -1,0 +1,7 @@
+/**
+ * The HubbOps Flux backend plugin.
+ *
+ * @packageDocumentation
+ */
+
+export { fluxPlugin as default } from './plugin';

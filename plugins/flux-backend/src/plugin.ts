@@ -1,0 +1,121 @@
+import {
+  coreServices,
+  createBackendPlugin,
+  HttpRouterService,
+} from '@backstage/backend-plugin-api';
+import { fluxPermissions } from '@hubbops/plugin-flux-common';
+import { ClusterRegistry } from './service/ClusterRegistry';
+import { FluxActionService } from './service/FluxActionService';
+import { readFluxConfig } from './service/FluxConfig';
+import { FluxDatabase } from './service/FluxDatabase';
+import { FluxSyncEngine } from './service/FluxSyncEngine';
+import { createRouter } from './service/router';
+
+/**
+ * The Flux backend plugin: syncs Flux objects from every configured cluster
+ * and serves them, with reconcile, suspend and resume, under `/api/flux`.
+ *
+ * @public
+ */
+export const fluxPlugin = createBackendPlugin({
+  pluginId: 'flux',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        auditor: coreServices.auditor,
+      },
+      async init({
+        config,
+        logger,
+        database,
+        scheduler,
+        lifecycle,
+        httpRouter,
+        httpAuth,
+        auth,
+        permissions,
+        permissionsRegistry,
+        auditor,
+      }) {
+        const fluxConfig = readFluxConfig(config);
+        const registry = ClusterRegistry.fromConfig(config, { logger });
+        const engine = new FluxSyncEngine({
+          registry,
+          config: fluxConfig,
+          logger,
+          database: await FluxDatabase.create(database),
+        });
+        // Loads the stored state before we serve, then syncs in the background.
+        await engine.start({ sync: !fluxConfig.leaderElection });
+        lifecycle.addShutdownHook(() => engine.stop());
+        const mode = fluxConfig.leaderElection
+          ? ' (one replica syncs at a time)'
+          : '';
+        logger.info(
+          `Serving Flux objects from ${
+            registry.list().length
+          } cluster(s)${mode}`,
+        );
+
+        if (fluxConfig.leaderElection) {
+          // The scheduler runs a global task on one replica at a time: that
+          // replica watches the clusters for a term; the others follow the
+          // database. A new term starts on whichever replica claims it next.
+          await scheduler.scheduleTask({
+            id: 'flux-sync-leader',
+            scope: 'global',
+            frequency: { milliseconds: fluxConfig.followIntervalMs },
+            timeout: { milliseconds: fluxConfig.leaderTermMs + 60_000 },
+            fn: signal => engine.lead(fluxConfig.leaderTermMs, signal),
+          });
+          await scheduler.scheduleTask({
+            id: 'flux-follow-database',
+            scope: 'local',
+            frequency: { milliseconds: fluxConfig.followIntervalMs },
+            timeout: { milliseconds: 60_000 },
+            fn: () => engine.followDatabase(),
+          });
+        }
+
+        // Watches can miss nothing in theory; a periodic relist makes sure.
+        await scheduler.scheduleTask({
+          id: 'flux-full-resync',
+          scope: 'local',
+          frequency: { milliseconds: fluxConfig.resyncIntervalMs },
+          initialDelay: { milliseconds: fluxConfig.resyncIntervalMs },
+          timeout: {
+            milliseconds: Math.max(fluxConfig.resyncIntervalMs, 60_000),
+          },
+          fn: () => engine.resyncAll(),
+        });
+
+        permissionsRegistry.addPermissions(fluxPermissions);
+        const router = await createRouter({
+          engine,
+          actions: new FluxActionService({
+            engine,
+            reconcileTimeoutMs: fluxConfig.reconcileTimeoutMs,
+          }),
+          httpAuth,
+          auth,
+          permissions,
+          auditor,
+        });
+        // backend-plugin-api types handlers with Express 4, we build with 5.
+        httpRouter.use(
+          router as unknown as Parameters<HttpRouterService['use']>[0],
+        );
+      },
+    });
+  },
+});

@@ -1,0 +1,185 @@
+import { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { KubeConfig } from '@kubernetes/client-node';
+import { FluxClusterSource } from '@hubbops/plugin-flux-common';
+
+/** A cluster the plugin can reach, and how. */
+export interface RegisteredCluster {
+  name: string;
+  title?: string;
+  source: FluxClusterSource;
+  url: string;
+  demo: boolean;
+  kubeConfig: KubeConfig;
+}
+
+/** Where client certificates may be given: our keys, or authMetadata's. */
+function clientCertificate(cluster: Config) {
+  // authMetadata keys contain dots, which Config reads as nesting.
+  const metadata = (cluster.getOptional('authMetadata') ?? {}) as Record<
+    string,
+    unknown
+  >;
+  const read = (key: string, metadataKey: string) => {
+    const value = cluster.getOptionalString(key) ?? metadata[metadataKey];
+    return typeof value === 'string' && value ? value : undefined;
+  };
+  return {
+    certData: read('clientCertData', 'kubernetes.io/x509-client-cert'),
+    keyData: read('clientKeyData', 'kubernetes.io/x509-client-key'),
+  };
+}
+
+/**
+ * A kubeconfig for one `kubernetes.clusterLocatorMethods[type=config]`
+ * cluster, read the way the Kubernetes plugin documents that shape.
+ */
+function kubeConfigFromClusterConfig(cluster: Config): KubeConfig {
+  const name = cluster.getString('name');
+  const url = cluster.getString('url');
+  const authProvider =
+    cluster.getOptionalString('authProvider') ?? 'serviceAccount';
+  const token = cluster.getOptionalString('serviceAccountToken');
+  const { certData, keyData } = clientCertificate(cluster);
+  if (authProvider !== 'serviceAccount' && authProvider !== 'x509ClientCert') {
+    throw new InputError(
+      `Cluster "${name}" uses authProvider "${authProvider}", which the Flux ` +
+        'plugin does not support; use serviceAccount (with serviceAccountToken) ' +
+        'or client certificates (clientCertData and clientKeyData)',
+    );
+  }
+  if (!token && !(certData && keyData)) {
+    throw new InputError(
+      `Cluster "${name}" has no credentials: set serviceAccountToken, or ` +
+        'clientCertData and clientKeyData',
+    );
+  }
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [
+      {
+        name,
+        server: url,
+        skipTLSVerify: cluster.getOptionalBoolean('skipTLSVerify') ?? false,
+        caData: cluster.getOptionalString('caData'),
+        caFile: cluster.getOptionalString('caFile'),
+      },
+    ],
+    users: [
+      {
+        name,
+        token: certData && keyData ? undefined : token,
+        certData,
+        keyData,
+      },
+    ],
+    contexts: [{ name, cluster: name, user: name }],
+    currentContext: name,
+  });
+  return kubeConfig;
+}
+
+/**
+ * Turns the configured cluster sources into the clusters to sync: the
+ * Kubernetes plugin's `config` locators, then the contexts of
+ * `flux.kubeconfig`. Names must be unique across both.
+ */
+export class ClusterRegistry {
+  readonly #clusters: RegisteredCluster[];
+
+  static fromConfig(
+    config: Config,
+    options: { logger: LoggerService },
+  ): ClusterRegistry {
+    const demo = new Set(config.getOptionalStringArray('flux.clusters.demo'));
+    const clusters: RegisteredCluster[] = [];
+
+    const locators =
+      config.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ?? [];
+    for (const locator of locators) {
+      if (locator.getString('type') !== 'config') {
+        continue;
+      }
+      for (const cluster of locator.getOptionalConfigArray('clusters') ?? []) {
+        const name = cluster.getString('name');
+        let kubeConfig: KubeConfig;
+        try {
+          kubeConfig = kubeConfigFromClusterConfig(cluster);
+        } catch (error) {
+          // One unsupported cluster must not take the plugin down.
+          options.logger.warn(`Skipping cluster: ${(error as Error).message}`);
+          continue;
+        }
+        clusters.push({
+          name,
+          title: cluster.getOptionalString('title'),
+          source: 'config',
+          url: cluster.getString('url'),
+          demo: demo.has(name),
+          kubeConfig,
+        });
+      }
+    }
+
+    const kubeconfig = config.getOptionalConfig('flux.kubeconfig');
+    if (kubeconfig) {
+      const path = kubeconfig.getString('path');
+      const file = new KubeConfig();
+      try {
+        file.loadFromFile(path);
+      } catch (error) {
+        throw new InputError(
+          `Could not read the kubeconfig at flux.kubeconfig.path (${path}): ` +
+            `${(error as Error).message}`,
+        );
+      }
+      const wanted = kubeconfig.getOptionalStringArray('contexts');
+      for (const missing of (wanted ?? []).filter(
+        c => !file.contexts.some(context => context.name === c),
+      )) {
+        throw new InputError(
+          `flux.kubeconfig.contexts names "${missing}", which ${path} does ` +
+            `not define; it has ${file.contexts.map(c => c.name).join(', ')}`,
+        );
+      }
+      for (const context of file.contexts) {
+        if (wanted && !wanted.includes(context.name)) continue;
+        const kubeConfig = new KubeConfig();
+        kubeConfig.loadFromFile(path);
+        kubeConfig.setCurrentContext(context.name);
+        clusters.push({
+          name: context.name,
+          source: 'kubeconfig',
+          url: kubeConfig.getCurrentCluster()?.server ?? '',
+          demo: demo.has(context.name),
+          kubeConfig,
+        });
+      }
+    }
+
+    const seen = new Set<string>();
+    for (const cluster of clusters) {
+      if (seen.has(cluster.name)) {
+        throw new InputError(
+          `Two clusters are named "${cluster.name}"; cluster names must be ` +
+            'unique across kubernetes.clusterLocatorMethods and flux.kubeconfig',
+        );
+      }
+      seen.add(cluster.name);
+    }
+    return new ClusterRegistry(clusters);
+  }
+
+  constructor(clusters: RegisteredCluster[]) {
+    this.#clusters = clusters;
+  }
+
+  list(): RegisteredCluster[] {
+    return [...this.#clusters];
+  }
+
+  get(name: string): RegisteredCluster | undefined {
+    return this.#clusters.find(c => c.name === name);
+  }
+}

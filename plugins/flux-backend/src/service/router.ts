@@ -1,0 +1,300 @@
+import {
+  AuditorService,
+  AuthService,
+  BackstageCredentials,
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { parseEntityRef } from '@backstage/catalog-model';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  FluxClustersResponse,
+  FluxEventsResponse,
+  FluxObjectDetail,
+  FluxObjectsResponse,
+  fluxResourceReadPermission,
+  fluxResourceReconcilePermission,
+  fluxResourceSuspendPermission,
+  findFluxKind,
+  readFluxConditions,
+} from '@hubbops/plugin-flux-common';
+import {
+  AuthorizeResult,
+  BasicPermission,
+} from '@backstage/plugin-permission-common';
+import express, { Request } from 'express';
+import Router from 'express-promise-router';
+import { z } from 'zod';
+import { FluxActionService, FluxObjectRef } from './FluxActionService';
+import { FluxSyncEngine } from './FluxSyncEngine';
+
+/**
+ * The request type of backend-plugin-api's services: it is typed against
+ * Express 4 while this package uses Express 5, whose requests are the same
+ * object at runtime.
+ */
+type ServiceRequest = Parameters<HttpAuthService['credentials']>[0];
+
+function serviceRequest(req: Request): ServiceRequest {
+  return req as unknown as ServiceRequest;
+}
+
+export interface RouterOptions {
+  engine: FluxSyncEngine;
+  actions: FluxActionService;
+  httpAuth: HttpAuthService;
+  auth: AuthService;
+  permissions: PermissionsService;
+  auditor: AuditorService;
+}
+
+/** `a,b` or repeated `?x=a&x=b`, as a list of non-empty strings. */
+const list = <T extends z.ZodType<string>>(item: T) =>
+  z.preprocess(value => {
+    if (value === undefined) return undefined;
+    const values = Array.isArray(value) ? value : [value];
+    return values
+      .flatMap(v => String(v).split(','))
+      .map(v => v.trim())
+      .filter(Boolean);
+  }, z.array(item).min(1).optional());
+
+const objectsQuerySchema = z
+  .object({
+    cluster: list(z.string()),
+    kind: list(z.string()),
+    namespace: list(z.string()),
+    status: list(
+      z.enum(['ready', 'notReady', 'unknown', 'suspended', 'reconciling']),
+    ),
+    text: z.string().trim().min(1).optional(),
+    entity: z
+      .string()
+      .refine(
+        ref => {
+          try {
+            parseEntityRef(ref);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { message: 'must be an entity ref such as component:default/shop' },
+      )
+      .optional(),
+    labelSelector: z.string().trim().min(1).optional(),
+    kubernetesId: z.string().trim().min(1).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+    offset: z.coerce.number().int().min(0).optional(),
+    sort: z
+      .enum(['name', 'kind', 'cluster', 'status', 'lastReconcileTime'])
+      .optional(),
+    order: z.enum(['asc', 'desc']).optional(),
+  })
+  .strict()
+  .refine(q => !q.entity || q.labelSelector || q.kubernetesId, {
+    message:
+      "entity needs the entity's annotations as labelSelector " +
+      '(backstage.io/kubernetes-label-selector) or kubernetesId ' +
+      '(backstage.io/kubernetes-id)',
+    path: ['entity'],
+  });
+
+const objectParamsSchema = z.object({
+  cluster: z.string().min(1),
+  kind: z.string().min(1),
+  namespace: z.string().min(1),
+  name: z.string().min(1),
+});
+
+const reconcileBodySchema = z
+  .object({
+    withSource: z.boolean().optional(),
+    force: z.boolean().optional(),
+    reset: z.boolean().optional(),
+  })
+  .strict();
+
+const emptyBodySchema = z.object({}).strict();
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) {
+    const problems = result.error.issues
+      .map(issue =>
+        issue.path.length > 0
+          ? `${issue.path.join('.')}: ${issue.message}`
+          : issue.message,
+      )
+      .join('; ');
+    throw new InputError(`Invalid ${what}: ${problems}`);
+  }
+  return result.data;
+}
+
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const { engine, actions, httpAuth, auth, permissions, auditor } = options;
+  const router = Router();
+  router.use(express.json());
+
+  async function authorize(
+    credentials: BackstageCredentials,
+    permission: BasicPermission,
+  ) {
+    const [decision] = await permissions.authorize([{ permission }], {
+      credentials,
+    });
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `You are not allowed to ${permission.name}; ask an administrator ` +
+          'for that permission',
+      );
+    }
+  }
+
+  /** Who did it, for audit and the suspended-by annotation. */
+  function actorOf(credentials: BackstageCredentials): string {
+    if (auth.isPrincipal(credentials, 'user')) {
+      return credentials.principal.userEntityRef;
+    }
+    if (auth.isPrincipal(credentials, 'service')) {
+      return credentials.principal.subject;
+    }
+    return 'unknown';
+  }
+
+  async function readAccess(req: Request) {
+    await authorize(
+      await httpAuth.credentials(serviceRequest(req)),
+      fluxResourceReadPermission,
+    );
+  }
+
+  router.get('/clusters', async (req, res) => {
+    await readAccess(req);
+    const body: FluxClustersResponse = { items: engine.clusters() };
+    res.json(body);
+  });
+
+  router.get('/objects', async (req, res) => {
+    const query = parse(objectsQuerySchema, req.query, 'query');
+    await readAccess(req);
+    const body: FluxObjectsResponse = engine.index.query(query);
+    res.json(body);
+  });
+
+  router.get('/objects/:cluster/:kind/:namespace/:name', async (req, res) => {
+    const ref = parse(objectParamsSchema, req.params, 'object path');
+    await readAccess(req);
+    // The path may spell the kind as the API does (helmreleases, helmrelease).
+    const kind = findFluxKind(ref.kind)?.kind ?? ref.kind;
+    const object = engine.index.get(ref.cluster, kind, ref.namespace, ref.name);
+    if (!object) {
+      throw new NotFoundError(
+        `No ${ref.kind} ${ref.namespace}/${ref.name} is known in cluster ` +
+          `${ref.cluster}; GET /objects lists what is synced`,
+      );
+    }
+    const body: FluxObjectDetail = {
+      ...object.summary,
+      conditions: readFluxConditions(object.raw),
+      raw: object.raw,
+    };
+    res.json(body);
+  });
+
+  router.get(
+    '/objects/:cluster/:kind/:namespace/:name/events',
+    async (req, res) => {
+      const ref = parse(objectParamsSchema, req.params, 'object path');
+      await readAccess(req);
+      const body: FluxEventsResponse = { items: await actions.events(ref) };
+      res.json(body);
+    },
+  );
+
+  /** Runs one audited, permission-checked action on an object. */
+  async function act<T>(
+    req: Request,
+    eventId: string,
+    permission: BasicPermission,
+    meta: Record<string, string | boolean | undefined>,
+    run: (ref: FluxObjectRef, actor: string) => Promise<T>,
+  ): Promise<T> {
+    const ref = parse(objectParamsSchema, req.params, 'object path');
+    const auditorEvent = await auditor.createEvent({
+      eventId,
+      severityLevel: 'medium',
+      request: serviceRequest(req),
+      meta: {
+        ...ref,
+        ...Object.fromEntries(
+          Object.entries(meta).filter(([, v]) => v !== undefined),
+        ),
+      } as Record<string, string | boolean>,
+    });
+    try {
+      const credentials = await httpAuth.credentials(serviceRequest(req));
+      await authorize(credentials, permission);
+      const result = await run(ref, actorOf(credentials));
+      const outcome = (result as { outcome?: string }).outcome;
+      await auditorEvent.success(outcome ? { meta: { outcome } } : undefined);
+      return result;
+    } catch (error) {
+      await auditorEvent.fail({ error: error as Error });
+      throw error;
+    }
+  }
+
+  router.post(
+    '/objects/:cluster/:kind/:namespace/:name/reconcile',
+    async (req, res) => {
+      const body = parse(reconcileBodySchema, req.body, 'reconcile request');
+      res.json(
+        await act(
+          req,
+          'flux-resource-reconcile',
+          fluxResourceReconcilePermission,
+          { ...body },
+          ref => actions.reconcile(ref, body),
+        ),
+      );
+    },
+  );
+
+  router.post(
+    '/objects/:cluster/:kind/:namespace/:name/suspend',
+    async (req, res) => {
+      parse(emptyBodySchema, req.body, 'suspend request');
+      res.json(
+        await act(
+          req,
+          'flux-resource-suspend',
+          fluxResourceSuspendPermission,
+          {},
+          (ref, actor) => actions.suspend(ref, actor),
+        ),
+      );
+    },
+  );
+
+  router.post(
+    '/objects/:cluster/:kind/:namespace/:name/resume',
+    async (req, res) => {
+      parse(emptyBodySchema, req.body, 'resume request');
+      res.json(
+        await act(
+          req,
+          'flux-resource-resume',
+          fluxResourceSuspendPermission,
+          {},
+          ref => actions.resume(ref),
+        ),
+      );
+    },
+  );
+
+  return router;
+}
