@@ -14,6 +14,7 @@ import { KindReflector, ReflectorListener } from './KindReflector';
 import { KubernetesClient, ServedKind } from './KubernetesClient';
 import { kubernetesErrorMessage } from './kubernetesError';
 import { settleWithin } from './settleWithin';
+import { InterruptibleDelay } from './InterruptibleDelay';
 
 const FLUX_NAMESPACE = 'flux-system';
 
@@ -53,7 +54,7 @@ export class ClusterSync {
   #kindsKnown = false;
   #stopped = false;
   #discovering?: Promise<void>;
-  #wake?: () => void;
+  readonly #delay = new InterruptibleDelay();
 
   constructor(options: ClusterSyncOptions) {
     this.cluster = options.cluster;
@@ -109,7 +110,7 @@ export class ClusterSync {
     if (this.#stopped) return;
     if (!this.#discovered) {
       // The discovery loop is still retrying; let it try now.
-      this.#wake?.();
+      this.#delay.interrupt();
       return;
     }
     try {
@@ -126,7 +127,7 @@ export class ClusterSync {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#wake?.();
+    this.#delay.interrupt();
     await Promise.all([...this.#reflectors.values()].map(r => r.stop()));
     await settleWithin(this.#discovering, 2000);
   }
@@ -140,7 +141,7 @@ export class ClusterSync {
       } catch (error) {
         this.#discoveryError = kubernetesErrorMessage(error);
         this.#updateHealth();
-        await this.#sleep(this.#backoff.next());
+        await this.#delay.wait(this.#backoff.next());
       }
     }
   }
@@ -283,19 +284,5 @@ export class ClusterSync {
       }
       this.#options.onHealthChange?.(this.#health);
     }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise(resolve => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = () => {
-        this.#wake = undefined;
-        done();
-      };
-    });
   }
 }

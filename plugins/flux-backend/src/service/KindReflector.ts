@@ -9,6 +9,7 @@ import {
 } from './KubernetesClient';
 import { kubernetesErrorStatus } from './kubernetesError';
 import { settleWithin } from './settleWithin';
+import { InterruptibleDelay } from './InterruptibleDelay';
 
 /** Where a reflector sends what it learns. */
 export interface ReflectorListener {
@@ -61,7 +62,7 @@ export class KindReflector {
   #resourceVersion = '';
   #watch?: WatchHandle;
   #stopped = true;
-  #wake?: () => void;
+  readonly #delay = new InterruptibleDelay();
   #relistRequested = false;
   #running?: Promise<void>;
 
@@ -83,7 +84,7 @@ export class KindReflector {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#watch?.abort();
-    this.#wake?.();
+    this.#delay.interrupt();
     await settleWithin(this.#running, STOP_GRACE_MS);
   }
 
@@ -91,7 +92,7 @@ export class KindReflector {
   relist(): void {
     this.#relistRequested = true;
     this.#watch?.abort();
-    this.#wake?.();
+    this.#delay.interrupt();
   }
 
   async #run(): Promise<void> {
@@ -111,7 +112,7 @@ export class KindReflector {
           this.#resourceVersion = '';
         } else if (end.events === 0 && Date.now() - startedAt < 1000) {
           // A server that closes watches at once must not make us spin.
-          await this.#sleep(this.#options.minRetryDelayMs);
+          await this.#delay.wait(this.#options.minRetryDelayMs);
         }
       } catch (error) {
         if (this.#stopped) break;
@@ -123,7 +124,7 @@ export class KindReflector {
           continue;
         }
         listener.state(kind, 'failing', error);
-        await this.#sleep(this.#backoff.next());
+        await this.#delay.wait(this.#backoff.next());
       }
     }
   }
@@ -208,20 +209,6 @@ export class KindReflector {
           listener.state(kind, 'synced');
         })
         .catch(reject);
-    });
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise(resolve => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = () => {
-        this.#wake = undefined;
-        done();
-      };
     });
   }
 }
