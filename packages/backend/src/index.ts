@@ -65,6 +65,8 @@ backend.add(import('@backstage/plugin-kubernetes-backend'));
 
 // HubbOps multi-cluster Flux: reads the clusters of kubernetes.clusterLocatorMethods
 backend.add(import('@hubbops/plugin-flux-backend'));
+// Three simulated Flux clusters for trying HubbOps; off with flux.demoFleet.enabled: false
+backend.add(import('@hubbops/plugin-flux-backend-module-demo-fleet'));
 
 // user settings plugin
 backend.add(import('@backstage/plugin-user-settings-backend'));

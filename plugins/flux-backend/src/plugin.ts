@@ -4,6 +4,12 @@ import {
   HttpRouterService,
 } from '@backstage/backend-plugin-api';
 import { fluxPermissions } from '@hubbops/plugin-flux-common';
+import {
+  FluxClusterDirectory,
+  FluxClusterSource,
+  fluxClusterServiceRef,
+  fluxClusterSourcesExtensionPoint,
+} from '@hubbops/plugin-flux-node';
 import { ClusterRegistry } from './service/ClusterRegistry';
 import { FluxActionService } from './service/FluxActionService';
 import { readFluxConfig } from './service/FluxConfig';
@@ -14,12 +20,21 @@ import { createRouter } from './service/router';
 /**
  * The Flux backend plugin: syncs Flux objects from every configured cluster
  * and serves them, with reconcile, suspend and resume, under `/api/flux`.
+ * Modules add clusters through `fluxClusterSourcesExtensionPoint`; other
+ * plugins reach the clusters through `fluxClusterServiceRef`.
  *
  * @public
  */
 export const fluxPlugin = createBackendPlugin({
   pluginId: 'flux',
   register(env) {
+    const sources: FluxClusterSource[] = [];
+    env.registerExtensionPoint(fluxClusterSourcesExtensionPoint, {
+      addClusterSource(source) {
+        sources.push(source);
+      },
+    });
+
     env.registerInit({
       deps: {
         config: coreServices.rootConfig,
@@ -33,6 +48,7 @@ export const fluxPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
+        clusterService: fluxClusterServiceRef,
       },
       async init({
         config,
@@ -46,9 +62,16 @@ export const fluxPlugin = createBackendPlugin({
         permissions,
         permissionsRegistry,
         auditor,
+        clusterService,
       }) {
         const fluxConfig = readFluxConfig(config);
-        const registry = ClusterRegistry.fromConfig(config, { logger });
+        const registry = await ClusterRegistry.create(config, {
+          logger,
+          sources,
+        });
+        if (clusterService instanceof FluxClusterDirectory) {
+          clusterService.provide(registry);
+        }
         const engine = new FluxSyncEngine({
           registry,
           config: fluxConfig,

@@ -1,5 +1,26 @@
 import { ConfigReader } from '@backstage/config';
-import { mockServices } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import {
+  createBackendModule,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import {
+  FluxClusterService,
+  fluxClusterServiceRef,
+  fluxClusterSourcesExtensionPoint,
+} from '@hubbops/plugin-flux-node';
+import {
+  registerFluxResources,
+  startTestKubernetesApiServer,
+} from '@hubbops/test-kit';
+import request from 'supertest';
+import { fluxPlugin } from '../plugin';
+import { eventually } from '../__testUtils__/eventually';
+import { kustomization } from '../__testUtils__/fluxTestObjects';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,5 +166,186 @@ describe('ClusterRegistry', () => {
         flux: { kubeconfig: { path: kubeconfigFile() } },
       }),
     ).toThrow(/Two clusters are named "ctx-a"/);
+  });
+});
+
+describe('ClusterRegistry with cluster sources', () => {
+  it('adds the clusters of sources, keeping their demo flag', async () => {
+    const logger = mockServices.logger.mock();
+    const clusters = (
+      await ClusterRegistry.create(
+        new ConfigReader({
+          flux: {
+            kubeconfig: { path: kubeconfigFile(), contexts: ['ctx-a'] },
+            clusters: { demo: ['named-demo'] },
+          },
+        }),
+        {
+          logger,
+          sources: [
+            {
+              getClusters: async () => [
+                {
+                  name: 'from-text',
+                  title: 'From text (demo)',
+                  url: 'https://b.example.com',
+                  kubeConfig: KUBECONFIG,
+                  demo: true,
+                },
+                {
+                  name: 'named-demo',
+                  url: 'https://b.example.com',
+                  kubeConfig: KUBECONFIG,
+                },
+                { name: 'broken', url: 'https://x', kubeConfig: '{' },
+              ],
+            },
+            {
+              getClusters: async () => {
+                throw new Error('source down');
+              },
+            },
+          ],
+        },
+      )
+    ).list();
+    expect(
+      clusters.map(c => [c.name, c.title, c.source, c.url, c.demo]),
+    ).toEqual([
+      ['ctx-a', undefined, 'kubeconfig', 'https://a.example.com', false],
+      [
+        'from-text',
+        'From text (demo)',
+        'registered',
+        'https://b.example.com',
+        true,
+      ],
+      ['named-demo', undefined, 'registered', 'https://b.example.com', true],
+    ]);
+    expect(clusters[1].kubeConfig.getCurrentUser()?.token).toBe('t');
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringMatching(/"broken" of a cluster source/),
+    );
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringMatching(/source down/),
+    );
+  });
+
+  it('refuses a source cluster named like a configured one', async () => {
+    await expect(
+      ClusterRegistry.create(
+        new ConfigReader({ flux: { kubeconfig: { path: kubeconfigFile() } } }),
+        {
+          logger: mockServices.logger.mock(),
+          sources: [
+            {
+              getClusters: async () => [
+                { name: 'ctx-b', url: 'https://b', kubeConfig: KUBECONFIG },
+              ],
+            },
+          ],
+        },
+      ),
+    ).rejects.toThrow(/Two clusters are named "ctx-b"/);
+  });
+
+  it('syncs a cluster a module adds through the extension point', async () => {
+    const server = await startTestKubernetesApiServer({ token: 'module' });
+    registerFluxResources(server);
+    server.store.create(
+      kustomization('shop', {
+        labels: { 'backstage.io/kubernetes-id': 'shop' },
+      }),
+    );
+    const sourceModule = createBackendModule({
+      pluginId: 'flux',
+      moduleId: 'test-source',
+      register(env) {
+        env.registerInit({
+          deps: { sources: fluxClusterSourcesExtensionPoint },
+          async init({ sources }) {
+            sources.addClusterSource({
+              getClusters: async () => [
+                {
+                  name: 'added',
+                  title: 'Added (demo)',
+                  url: server.url,
+                  kubeConfig: server.kubeconfig(),
+                  demo: true,
+                },
+              ],
+            });
+          },
+        });
+      },
+    });
+    let clusterService: FluxClusterService | undefined;
+    const consumer = createBackendPlugin({
+      pluginId: 'consumer',
+      register(env) {
+        env.registerInit({
+          deps: { clusters: fluxClusterServiceRef },
+          async init({ clusters }) {
+            clusterService = clusters;
+          },
+        });
+      },
+    });
+    const backend = await startTestBackend({
+      features: [
+        fluxPlugin,
+        sourceModule,
+        consumer,
+        mockServices.rootConfig.factory({
+          data: {
+            flux: {
+              sync: {
+                minRetryDelay: '100ms',
+                maxRetryDelay: '500ms',
+                writeDelay: '20ms',
+              },
+            },
+          },
+        }),
+      ],
+    });
+    try {
+      const get = (path: string) =>
+        request(backend.server)
+          .get(`/api/flux${path}`)
+          .set('Authorization', mockCredentials.user.header());
+      await eventually(async () => {
+        const { body } = await get('/clusters').expect(200);
+        expect(body.items).toEqual([
+          expect.objectContaining({
+            name: 'added',
+            title: 'Added (demo)',
+            source: 'registered',
+            url: server.url,
+            demo: true,
+            health: expect.objectContaining({ status: 'healthy' }),
+          }),
+        ]);
+      });
+      await eventually(async () => {
+        const { body } = await get('/objects?kubernetesId=shop').expect(200);
+        expect(body.items.map((o: { name: string }) => o.name)).toEqual([
+          'shop',
+        ]);
+      });
+
+      expect(await clusterService!.listClusters()).toEqual([
+        { name: 'added', title: 'Added (demo)', url: server.url, demo: true },
+      ]);
+      const kubeConfig = await clusterService!.getKubeConfig('added');
+      expect(kubeConfig.getCurrentCluster()?.server).toBe(server.url);
+      expect(kubeConfig.getCurrentUser()?.token).toBe('module');
+      await expect(clusterService!.getKubeConfig('other')).rejects.toThrow(
+        /knows no cluster "other"; it has added/,
+      );
+    } finally {
+      await backend.stop();
+      await server.stop();
+    }
   });
 });

@@ -3,6 +3,7 @@ import { InputError } from '@backstage/errors';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { KubeConfig } from '@kubernetes/client-node';
 import { FluxClusterSource } from '@hubbops/plugin-flux-common';
+import { FluxClusterSource as ClusterSourceExtension } from '@hubbops/plugin-flux-node';
 
 /** A cluster the plugin can reach, and how. */
 export interface RegisteredCluster {
@@ -80,13 +81,82 @@ function kubeConfigFromClusterConfig(cluster: Config): KubeConfig {
   return kubeConfig;
 }
 
+function checkUniqueNames(clusters: RegisteredCluster[]) {
+  const seen = new Set<string>();
+  for (const cluster of clusters) {
+    if (seen.has(cluster.name)) {
+      throw new InputError(
+        `Two clusters are named "${cluster.name}"; cluster names must be ` +
+          'unique across kubernetes.clusterLocatorMethods, flux.kubeconfig ' +
+          'and the cluster sources of backend modules',
+      );
+    }
+    seen.add(cluster.name);
+  }
+}
+
+function kubeConfigOf(definition: { kubeConfig: KubeConfig | string }) {
+  if (typeof definition.kubeConfig !== 'string') return definition.kubeConfig;
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(definition.kubeConfig);
+  return kubeConfig;
+}
+
 /**
  * Turns the configured cluster sources into the clusters to sync: the
  * Kubernetes plugin's `config` locators, then the contexts of
- * `flux.kubeconfig`. Names must be unique across both.
+ * `flux.kubeconfig`, then the clusters of sources added through
+ * `fluxClusterSourcesExtensionPoint`. Names must be unique across all.
  */
 export class ClusterRegistry {
   readonly #clusters: RegisteredCluster[];
+
+  /**
+   * The configured clusters and those of `sources` (read once). A source
+   * that fails, or a cluster it gives that cannot be used, is logged and
+   * skipped; clusters it flags `demo` (or named in `flux.clusters.demo`)
+   * are demo clusters.
+   */
+  static async create(
+    config: Config,
+    options: { logger: LoggerService; sources?: ClusterSourceExtension[] },
+  ): Promise<ClusterRegistry> {
+    const clusters = ClusterRegistry.fromConfig(config, options).list();
+    const demo = new Set(config.getOptionalStringArray('flux.clusters.demo'));
+    const results = await Promise.allSettled(
+      (options.sources ?? []).map(source => source.getClusters()),
+    );
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        options.logger.warn(
+          `Skipping a cluster source that failed: ${result.reason}`,
+        );
+        continue;
+      }
+      for (const definition of result.value) {
+        let kubeConfig: KubeConfig;
+        try {
+          kubeConfig = kubeConfigOf(definition);
+        } catch (error) {
+          options.logger.warn(
+            `Skipping cluster "${definition.name}" of a cluster source: its ` +
+              `kubeconfig could not be read: ${(error as Error).message}`,
+          );
+          continue;
+        }
+        clusters.push({
+          name: definition.name,
+          ...(definition.title && { title: definition.title }),
+          source: 'registered',
+          url: definition.url,
+          demo: (definition.demo ?? false) || demo.has(definition.name),
+          kubeConfig,
+        });
+      }
+    }
+    checkUniqueNames(clusters);
+    return new ClusterRegistry(clusters);
+  }
 
   static fromConfig(
     config: Config,
@@ -158,16 +228,7 @@ export class ClusterRegistry {
       }
     }
 
-    const seen = new Set<string>();
-    for (const cluster of clusters) {
-      if (seen.has(cluster.name)) {
-        throw new InputError(
-          `Two clusters are named "${cluster.name}"; cluster names must be ` +
-            'unique across kubernetes.clusterLocatorMethods and flux.kubeconfig',
-        );
-      }
-      seen.add(cluster.name);
-    }
+    checkUniqueNames(clusters);
     return new ClusterRegistry(clusters);
   }
 

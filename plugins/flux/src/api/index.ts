@@ -1,0 +1,3 @@
+export { fluxApiRef } from './FluxApi';
+export type { FluxApi, FluxObjectKey } from './FluxApi';
+export { FluxClient } from './FluxClient';

@@ -1,0 +1,2 @@
+export { ClusterHeader } from './ClusterHeader';
+export type { ClusterHeaderProps } from './ClusterHeader';

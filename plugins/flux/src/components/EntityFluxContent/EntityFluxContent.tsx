@@ -1,0 +1,258 @@
+import { useMemo, useState } from 'react';
+import {
+  EmptyState,
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import { FluxCluster, FluxObjectSummary } from '@hubbops/plugin-flux-common';
+import Grid from '@material-ui/core/Grid';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableHead from '@material-ui/core/TableHead';
+import TableRow from '@material-ui/core/TableRow';
+import Typography from '@material-ui/core/Typography';
+import { makeStyles } from '@material-ui/core/styles';
+import {
+  KUBERNETES_ID_ANNOTATION,
+  KUBERNETES_LABEL_SELECTOR_ANNOTATION,
+  entityFluxQuery,
+} from '../../annotations';
+import { fluxApiRef } from '../../api';
+import Alert from '@material-ui/lab/Alert';
+import { errorMessage, formatAge, formatRef, objectKeyOf } from '../../format';
+import { DEFAULT_POLL_INTERVAL_MS, usePolling } from '../../hooks/usePolling';
+import { ClusterHeader } from '../ClusterHeader';
+import { FluxDependencyGraph } from '../FluxDependencyGraph';
+import { FluxStatus, compareByStatus } from '../FluxStatus';
+import { ObjectDrawer } from '../ObjectDrawer';
+
+const useStyles = makeStyles(theme => ({
+  row: {
+    cursor: 'pointer',
+  },
+  message: {
+    maxWidth: 420,
+    wordBreak: 'break-word',
+  },
+  revision: {
+    fontFamily: 'monospace',
+    fontSize: theme.typography.caption.fontSize,
+    wordBreak: 'break-all',
+  },
+}));
+
+/** Props of {@link EntityFluxContent}. */
+export interface EntityFluxContentProps {
+  /** How often to refresh, in milliseconds; 5 s by default. */
+  refreshIntervalMs?: number;
+}
+
+const ObjectsTable = ({
+  objects,
+  onSelect,
+}: {
+  objects: FluxObjectSummary[];
+  onSelect: (object: FluxObjectSummary) => void;
+}) => {
+  const classes = useStyles();
+  return (
+    <Table size="small">
+      <TableHead>
+        <TableRow>
+          <TableCell>Status</TableCell>
+          <TableCell>Kind</TableCell>
+          <TableCell>Name</TableCell>
+          <TableCell>Revision</TableCell>
+          <TableCell>Last reconcile</TableCell>
+          <TableCell>Message</TableCell>
+          <TableCell>Source</TableCell>
+        </TableRow>
+      </TableHead>
+      <TableBody>
+        {objects.map(object => (
+          <TableRow
+            key={objectKeyOf(object)}
+            hover
+            className={classes.row}
+            onClick={() => onSelect(object)}
+            tabIndex={0}
+            onKeyDown={event => {
+              if (event.key === 'Enter') onSelect(object);
+            }}
+            aria-label={`${object.kind} ${object.namespace}/${object.name}`}
+          >
+            <TableCell>
+              <FluxStatus status={object.status} />
+            </TableCell>
+            <TableCell>{object.kind}</TableCell>
+            <TableCell>
+              {object.namespace}/{object.name}
+            </TableCell>
+            <TableCell className={classes.revision}>
+              {object.lastAppliedRevision ?? object.lastAttemptedRevision ?? ''}
+            </TableCell>
+            <TableCell title={object.lastReconcileTime}>
+              {formatAge(object.lastReconcileTime)}
+            </TableCell>
+            <TableCell className={classes.message}>{object.message}</TableCell>
+            <TableCell>
+              {formatRef(object.sourceRef, object.namespace)}
+            </TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+};
+
+/**
+ * The entity's Flux tab: its Flux objects in every cluster, kept live, with
+ * details, actions and a dependency graph.
+ */
+export const EntityFluxContent = ({
+  refreshIntervalMs = DEFAULT_POLL_INTERVAL_MS,
+}: EntityFluxContentProps) => {
+  const { entity } = useEntity();
+  const fluxApi = useApi(fluxApiRef);
+  const query = entityFluxQuery(entity);
+  const queryKey = query ? JSON.stringify(query) : undefined;
+
+  const objects = usePolling(
+    queryKey,
+    () => fluxApi.getObjects(query),
+    refreshIntervalMs,
+  );
+  const clusters = usePolling(
+    queryKey === undefined ? undefined : 'clusters',
+    () => fluxApi.getClusters(),
+    refreshIntervalMs,
+  );
+  const [selectedKey, setSelectedKey] = useState<string | undefined>();
+
+  const items = objects.value?.items;
+  const groups = useMemo(() => {
+    const byCluster = new Map<string, FluxObjectSummary[]>();
+    for (const object of items ?? []) {
+      byCluster.set(object.cluster, [
+        ...(byCluster.get(object.cluster) ?? []),
+        object,
+      ]);
+    }
+    return [...byCluster.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([cluster, list]) => ({
+        cluster,
+        objects: [...list].sort(compareByStatus),
+      }));
+  }, [items]);
+
+  if (!query) {
+    return (
+      <EmptyState
+        missing="field"
+        title="No Kubernetes annotation"
+        description={
+          <>
+            Add the <code>{KUBERNETES_ID_ANNOTATION}</code> or the{' '}
+            <code>{KUBERNETES_LABEL_SELECTOR_ANNOTATION}</code> annotation to
+            this entity to see its Flux objects. Flux objects carrying the
+            matching <code>{KUBERNETES_ID_ANNOTATION}</code> label, or matching
+            the label selector, are shown here.
+          </>
+        }
+      />
+    );
+  }
+
+  if (objects.loading) {
+    return <Progress />;
+  }
+  if (objects.error && !objects.value) {
+    return <ResponseErrorPanel error={objects.error} />;
+  }
+
+  const clusterByName = new Map<string, FluxCluster>(
+    (clusters.value?.items ?? []).map(c => [c.name, c]),
+  );
+  const selected = items?.find(o => objectKeyOf(o) === selectedKey);
+  const select = (object: FluxObjectSummary) =>
+    setSelectedKey(objectKeyOf(object));
+
+  return (
+    <Grid container spacing={3}>
+      {objects.error && (
+        <Grid item xs={12}>
+          <Alert severity="warning">
+            Could not refresh, showing earlier data:{' '}
+            {errorMessage(objects.error)}
+          </Alert>
+        </Grid>
+      )}
+      {groups.length === 0 && (
+        <Grid item xs={12}>
+          <EmptyState
+            missing="data"
+            title="No Flux objects found"
+            description={
+              <>
+                No Flux object in any cluster matches this entity's{' '}
+                {query.kubernetesId && (
+                  <>
+                    <code>{KUBERNETES_ID_ANNOTATION}</code> label{' '}
+                    <code>{query.kubernetesId}</code>
+                  </>
+                )}
+                {query.kubernetesId && query.labelSelector && ' or '}
+                {query.labelSelector && (
+                  <>
+                    label selector <code>{query.labelSelector}</code>
+                  </>
+                )}
+                .
+              </>
+            }
+          />
+        </Grid>
+      )}
+      {groups.map(group => (
+        <Grid item xs={12} key={group.cluster}>
+          <InfoCard
+            title={
+              <ClusterHeader
+                name={group.cluster}
+                cluster={clusterByName.get(group.cluster)}
+              />
+            }
+            noPadding
+          >
+            <section aria-label={`Cluster ${group.cluster}`}>
+              <ObjectsTable objects={group.objects} onSelect={select} />
+            </section>
+          </InfoCard>
+        </Grid>
+      ))}
+      {groups.length > 0 && (
+        <Grid item xs={12}>
+          <InfoCard title="Dependencies">
+            <Typography variant="body2" color="textSecondary" paragraph>
+              Sources feed the objects that use them, dependencies come before
+              their dependents, and Kustomizations point at the Flux objects
+              they applied. Colour shows status; dashed boxes are objects that
+              are not part of this entity.
+            </Typography>
+            <FluxDependencyGraph objects={items ?? []} onSelect={select} />
+          </InfoCard>
+        </Grid>
+      )}
+      <ObjectDrawer
+        object={selected}
+        onClose={() => setSelectedKey(undefined)}
+        onChanged={objects.refresh}
+      />
+    </Grid>
+  );
+};

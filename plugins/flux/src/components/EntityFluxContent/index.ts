@@ -1,0 +1,2 @@
+export { EntityFluxContent } from './EntityFluxContent';
+export type { EntityFluxContentProps } from './EntityFluxContent';

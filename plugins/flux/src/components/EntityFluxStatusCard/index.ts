@@ -1,0 +1,2 @@
+export { EntityFluxStatusCard } from './EntityFluxStatusCard';
+export type { EntityFluxStatusCardProps } from './EntityFluxStatusCard';

@@ -1,0 +1,2 @@
+export { FluxPage, FluxPageContent } from './FluxPage';
+export type { FluxPageProps } from './FluxPage';

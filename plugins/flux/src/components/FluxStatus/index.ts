@@ -1,0 +1,7 @@
+export {
+  ClusterHealth,
+  FluxStatus,
+  compareByStatus,
+  countByStatus,
+  statusLabels,
+} from './FluxStatus';

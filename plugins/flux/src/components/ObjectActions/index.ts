@@ -1,0 +1,2 @@
+export { ObjectActions } from './ObjectActions';
+export type { ObjectActionsProps } from './ObjectActions';

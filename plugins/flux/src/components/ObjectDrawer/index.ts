@@ -1,0 +1,2 @@
+export { ObjectDrawer } from './ObjectDrawer';
+export type { ObjectDrawerProps } from './ObjectDrawer';
