@@ -1,4 +1,4 @@
-import { errorMessage, formatAge, formatRef } from './format';
+import { errorMessage, formatAge, formatRef, shortRevision } from './format';
 
 describe('formatAge', () => {
   const now = Date.parse('2025-01-10T12:00:00Z');
@@ -32,5 +32,21 @@ describe('errorMessage', () => {
     });
     expect(errorMessage(error)).toBe('You are not allowed');
     expect(errorMessage(new Error('plain'))).toBe('plain');
+  });
+});
+
+describe('shortRevision', () => {
+  it('keeps 12 digits of a digest and the branch before it', () => {
+    expect(
+      shortRevision('main@sha1:33fa3b7b95f926754c2abc204766699a54c1a618'),
+    ).toBe('main@sha1:33fa3b7b95f9');
+    expect(shortRevision(`sha256:${'ab'.repeat(32)}`)).toBe(
+      'sha256:abababababab',
+    );
+  });
+
+  it('keeps other revisions whole', () => {
+    expect(shortRevision('19.6.4')).toBe('19.6.4');
+    expect(shortRevision(undefined)).toBe('');
   });
 });

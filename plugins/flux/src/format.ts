@@ -54,3 +54,15 @@ export function errorMessage(error: unknown): string {
 export function objectKeyOf(object: FluxObjectSummary): string {
   return [object.cluster, object.kind, object.namespace, object.name].join('/');
 }
+
+/**
+ * A revision short enough for a table cell: Flux's `main@sha1:<40 hex>` or
+ * `sha256:<64 hex>` keeps the first 12 digits of the digest, as `git log
+ * --oneline` would; other revisions (chart versions) are kept whole.
+ */
+export function shortRevision(revision?: string): string {
+  return (revision ?? '').replace(
+    /\b(sha1|sha256):([0-9a-f]{12})[0-9a-f]+/,
+    '$1:$2',
+  );
+}

@@ -23,7 +23,13 @@ import {
 } from '../../annotations';
 import { fluxApiRef } from '../../api';
 import Alert from '@material-ui/lab/Alert';
-import { errorMessage, formatAge, formatRef, objectKeyOf } from '../../format';
+import {
+  errorMessage,
+  formatAge,
+  formatRef,
+  objectKeyOf,
+  shortRevision,
+} from '../../format';
 import { DEFAULT_POLL_INTERVAL_MS, usePolling } from '../../hooks/usePolling';
 import { ClusterHeader } from '../ClusterHeader';
 import { FluxDependencyGraph } from '../FluxDependencyGraph';
@@ -93,7 +99,15 @@ const ObjectsTable = ({
               {object.namespace}/{object.name}
             </TableCell>
             <TableCell className={classes.revision}>
-              {object.lastAppliedRevision ?? object.lastAttemptedRevision ?? ''}
+              <span
+                title={
+                  object.lastAppliedRevision ?? object.lastAttemptedRevision
+                }
+              >
+                {shortRevision(
+                  object.lastAppliedRevision ?? object.lastAttemptedRevision,
+                )}
+              </span>
             </TableCell>
             <TableCell title={object.lastReconcileTime}>
               {formatAge(object.lastReconcileTime)}

@@ -25,7 +25,7 @@ import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import useDebounce from 'react-use/esm/useDebounce';
 import { fluxApiRef } from '../../api';
-import { formatAge, objectKeyOf } from '../../format';
+import { formatAge, objectKeyOf, shortRevision } from '../../format';
 import { DEFAULT_POLL_INTERVAL_MS, usePolling } from '../../hooks/usePolling';
 import { ClusterHeader } from '../ClusterHeader';
 import { FluxStatus, statusLabels } from '../FluxStatus';
@@ -75,15 +75,23 @@ const columns: TableColumn<FluxObjectSummary>[] = [
   {
     title: 'Revision',
     field: 'lastAppliedRevision',
-    render: object =>
-      object.lastAppliedRevision ?? object.lastAttemptedRevision ?? '',
+    render: object => {
+      const revision =
+        object.lastAppliedRevision ?? object.lastAttemptedRevision;
+      return <span title={revision}>{shortRevision(revision)}</span>;
+    },
   },
   {
     title: 'Last reconcile',
     field: 'lastReconcileTime',
     render: object => formatAge(object.lastReconcileTime),
   },
-  { title: 'Message', field: 'message', width: '35%' },
+  {
+    title: 'Message',
+    field: 'message',
+    width: '35%',
+    cellStyle: { wordBreak: 'break-word' },
+  },
 ];
 
 /** A select filter, empty meaning any. */
