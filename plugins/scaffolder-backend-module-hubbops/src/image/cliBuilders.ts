@@ -91,6 +91,26 @@ function authEntries(
   return auths;
 }
 
+/**
+ * What both CLI builders start from: the target reference, the registries of
+ * the base images, and the `auths` entries for every registry involved.
+ */
+function cliBuildPlan(
+  request: ContainerfileBuildRequest,
+  builder: 'buildah' | 'docker',
+) {
+  const targetRef = formatImageReference(request.target);
+  const baseRegistries = request.baseImages
+    .map(registryOf)
+    .filter((r): r is string => Boolean(r));
+  const auths = authEntries(
+    request.registries,
+    [...request.baseImages, targetRef],
+    builder,
+  );
+  return { targetRef, baseRegistries, auths };
+}
+
 /** A private temporary directory, removed by the returned function. */
 async function privateTempDir(prefix: string) {
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
@@ -139,15 +159,7 @@ export async function buildWithBuildah(
   request: ContainerfileBuildRequest,
 ): Promise<ContainerfileBuildResult> {
   const { registries, target } = request;
-  const targetRef = formatImageReference(target);
-  const baseRegistries = request.baseImages
-    .map(registryOf)
-    .filter((r): r is string => Boolean(r));
-  const auths = authEntries(
-    registries,
-    [...request.baseImages, targetRef],
-    'buildah',
-  );
+  const { targetRef, baseRegistries, auths } = cliBuildPlan(request, 'buildah');
 
   const temp = await privateTempDir('hubbops-buildah-');
   try {
@@ -279,15 +291,7 @@ export async function buildWithDocker(
   request: ContainerfileBuildRequest,
 ): Promise<ContainerfileBuildResult> {
   const { registries, target } = request;
-  const targetRef = formatImageReference(target);
-  const baseRegistries = request.baseImages
-    .map(registryOf)
-    .filter((r): r is string => Boolean(r));
-  const auths = authEntries(
-    registries,
-    [...request.baseImages, targetRef],
-    'docker',
-  );
+  const { targetRef, baseRegistries, auths } = cliBuildPlan(request, 'docker');
   const temp = Object.keys(auths).length
     ? await privateTempDir('hubbops-docker-')
     : undefined;
