@@ -632,6 +632,16 @@ export class SimulatedFluxController {
     };
   }
 
+  /** Why an object fails because of its source, as Flux reports it. */
+  #sourceFailure(source: ResolvedSource) {
+    const resource = this.#resourceOf('source.toolkit.fluxcd.io', source.kind);
+    return sourceFailure(
+      source,
+      resource?.plural ?? `${source.kind.toLowerCase()}s`,
+      'source.toolkit.fluxcd.io',
+    );
+  }
+
   #resolveSource(object: KubernetesObject): ResolvedSource {
     const ref = this.#sourceRefOf(object);
     if (!ref) {
@@ -687,16 +697,7 @@ export class SimulatedFluxController {
     }
     if (kind === 'Kustomization') {
       const source = this.#resolveSource(object);
-      const resource = this.#resourceOf(
-        'source.toolkit.fluxcd.io',
-        source.kind,
-      );
-      failure =
-        sourceFailure(
-          source,
-          resource?.plural ?? `${source.kind.toLowerCase()}s`,
-          'source.toolkit.fluxcd.io',
-        ) ?? failure;
+      failure = this.#sourceFailure(source) ?? failure;
       return kustomizationStatus(
         this.#context(object, kind, durationMs, failure),
         source.revision,
@@ -707,16 +708,7 @@ export class SimulatedFluxController {
     }
     if (kind === 'HelmRelease') {
       const source = this.#resolveSource(object);
-      const resource = this.#resourceOf(
-        'source.toolkit.fluxcd.io',
-        source.kind,
-      );
-      failure =
-        sourceFailure(
-          source,
-          resource?.plural ?? `${source.kind.toLowerCase()}s`,
-          'source.toolkit.fluxcd.io',
-        ) ?? failure;
+      failure = this.#sourceFailure(source) ?? failure;
       const chart =
         failure && !source.revision ? undefined : this.#chartOf(object, source);
       const memory = this.#memoryFor(object);
