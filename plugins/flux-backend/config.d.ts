@@ -6,6 +6,12 @@ export interface Config {
    */
   flux?: {
     /**
+     * Serve HelmRelease `spec.values` as they are. Default false: every
+     * value is replaced with `***`, since values often hold credentials.
+     * @visibility backend
+     */
+    showHelmValues?: boolean;
+    /**
      * Clusters from a kubeconfig file, one per context.
      */
     kubeconfig?: {
@@ -19,6 +25,21 @@ export interface Config {
        * @visibility backend
        */
       contexts?: string[];
+    };
+    /**
+     * Clusters registered at runtime through the API (`POST /api/flux/clusters`,
+     * the Flux page's "Add cluster" dialog).
+     */
+    clusterRegistration?: {
+      /**
+       * Key that encrypts registered clusters' kubeconfigs at rest
+       * (AES-256-GCM): 32 random bytes in base64, e.g. from
+       * `openssl rand -base64 32`. Without it, registering and updating
+       * clusters is disabled; kubeconfigs stored under another key show their
+       * cluster as unhealthy until the key is restored or the cluster updated.
+       * @visibility secret
+       */
+      encryptionKey?: string;
     };
     /**
      * Clusters whose names are listed here are flagged as demo clusters.

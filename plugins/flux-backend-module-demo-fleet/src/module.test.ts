@@ -3,6 +3,7 @@ import {
   mockServices,
   startTestBackend,
   TestBackend,
+  TestDatabases,
 } from '@backstage/backend-test-utils';
 // The test runs the module in the Flux backend it extends.
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
@@ -44,13 +45,18 @@ async function eventually<T>(
 }
 
 const logger = mockServices.logger.mock();
+// Backstage's default test database never closes its SQLite pool, whose
+// timer then keeps the jest worker alive; TestDatabases closes its own.
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
 
-function start(demoFleet: object): Promise<TestBackend> {
+async function start(demoFleet: object): Promise<TestBackend> {
+  const knex = await databases.init('SQLITE_3');
   return startTestBackend({
     features: [
       fluxPlugin,
       fluxModuleDemoFleet,
       logger.factory,
+      mockServices.database.factory({ knex }),
       mockServices.rootConfig.factory({
         data: {
           flux: {

@@ -3,6 +3,8 @@ import {
   createBackendPlugin,
   HttpRouterService,
 } from '@backstage/backend-plugin-api';
+import { metricsServiceRef } from '@backstage/backend-plugin-api/alpha';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { fluxPermissions } from '@hubbops/plugin-flux-common';
 import {
   FluxClusterDirectory,
@@ -11,9 +13,12 @@ import {
   fluxClusterSourcesExtensionPoint,
 } from '@hubbops/plugin-flux-node';
 import { ClusterRegistry } from './service/ClusterRegistry';
+import { ClusterRegistrations } from './service/ClusterRegistrations';
+import { KubeconfigCipher } from './service/KubeconfigCipher';
 import { FluxActionService } from './service/FluxActionService';
 import { readFluxConfig } from './service/FluxConfig';
 import { FluxDatabase } from './service/FluxDatabase';
+import { FluxMetrics } from './service/FluxMetrics';
 import { FluxSyncEngine } from './service/FluxSyncEngine';
 import { createRouter } from './service/router';
 
@@ -49,6 +54,8 @@ export const fluxPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         auditor: coreServices.auditor,
         clusterService: fluxClusterServiceRef,
+        catalog: catalogServiceRef,
+        metricsService: metricsServiceRef,
       },
       async init({
         config,
@@ -63,6 +70,8 @@ export const fluxPlugin = createBackendPlugin({
         permissionsRegistry,
         auditor,
         clusterService,
+        catalog,
+        metricsService,
       }) {
         const fluxConfig = readFluxConfig(config);
         const registry = await ClusterRegistry.create(config, {
@@ -72,15 +81,34 @@ export const fluxPlugin = createBackendPlugin({
         if (clusterService instanceof FluxClusterDirectory) {
           clusterService.provide(registry);
         }
+        const fluxDatabase = await FluxDatabase.create(database);
+        const metrics = new FluxMetrics(metricsService);
         const engine = new FluxSyncEngine({
           registry,
           config: fluxConfig,
           logger,
-          database: await FluxDatabase.create(database),
+          database: fluxDatabase,
+          metrics,
         });
+        const stopObservingObjects = metrics.observeObjects(() =>
+          engine.clusters(),
+        );
+        const registrations = new ClusterRegistrations({
+          registry,
+          engine,
+          database: fluxDatabase,
+          cipher: KubeconfigCipher.fromConfig(config),
+          logger,
+          testTimeoutMs: Math.min(fluxConfig.requestTimeoutMs, 5000),
+        });
+        // Clusters registered through the API join the configured ones.
+        await registrations.reload();
         // Loads the stored state before we serve, then syncs in the background.
         await engine.start({ sync: !fluxConfig.leaderElection });
-        lifecycle.addShutdownHook(() => engine.stop());
+        lifecycle.addShutdownHook(async () => {
+          stopObservingObjects();
+          await engine.stop();
+        });
         const mode = fluxConfig.leaderElection
           ? ' (one replica syncs at a time)'
           : '';
@@ -110,6 +138,16 @@ export const fluxPlugin = createBackendPlugin({
           });
         }
 
+        // Registrations made through another replica reach this one here.
+        await scheduler.scheduleTask({
+          id: 'flux-reload-registered-clusters',
+          scope: 'local',
+          frequency: { milliseconds: fluxConfig.followIntervalMs },
+          initialDelay: { milliseconds: fluxConfig.followIntervalMs },
+          timeout: { milliseconds: 60_000 },
+          fn: () => registrations.reload(),
+        });
+
         // Watches can miss nothing in theory; a periodic relist makes sure.
         await scheduler.scheduleTask({
           id: 'flux-full-resync',
@@ -133,6 +171,9 @@ export const fluxPlugin = createBackendPlugin({
           auth,
           permissions,
           auditor,
+          registrations,
+          catalog,
+          metrics,
         });
         // backend-plugin-api types handlers with Express 4, we build with 5.
         httpRouter.use(

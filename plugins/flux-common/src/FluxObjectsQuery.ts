@@ -25,11 +25,17 @@ export interface FluxObjectsQuery {
   status?: FluxObjectStatus[];
   /** Substring of name, namespace or message, case-insensitive. */
   text?: string;
-  /** An entity ref; matched with `labelSelector`/`kubernetesId` (see README). */
+  /**
+   * An entity ref. Alone, the backend reads the entity's
+   * `backstage.io/kubernetes-id`, `backstage.io/kubernetes-label-selector`
+   * and `backstage.io/kubernetes-namespace` annotations from the catalog
+   * (with the caller's credentials); with `labelSelector` or `kubernetesId`
+   * those are used instead and the catalog is not asked (see README).
+   */
   entity?: string;
-  /** The entity's `backstage.io/kubernetes-label-selector` annotation. */
+  /** Overrides the entity's `backstage.io/kubernetes-label-selector` annotation. */
   labelSelector?: string;
-  /** The entity's `backstage.io/kubernetes-id` annotation. */
+  /** Overrides the entity's `backstage.io/kubernetes-id` annotation. */
   kubernetesId?: string;
   limit?: number;
   offset?: number;
@@ -43,4 +49,9 @@ export interface FluxObjectsQuery {
 export interface FluxObjectsResponse {
   items: FluxObjectSummary[];
   totalCount: number;
+  /**
+   * Why an entity query matched nothing by design, e.g. the entity has none
+   * of the Kubernetes annotations; meant to be shown to the user as is.
+   */
+  hint?: string;
 }

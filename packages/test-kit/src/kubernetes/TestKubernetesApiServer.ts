@@ -81,6 +81,11 @@ export class TestKubernetesApiServer {
   readonly #version: VersionInfo;
   #port: number;
   #latencyMs: number;
+  /**
+   * Requests held back by the latency, released when the server goes down:
+   * a pending delay must not outlive the server (it kept jest workers alive).
+   */
+  readonly #delayed = new Set<() => void>();
   #listening = false;
 
   /** Use `startTestKubernetesApiServer`. */
@@ -202,6 +207,9 @@ export class TestKubernetesApiServer {
     for (const watch of [...this.#watches]) {
       watch.destroy();
     }
+    for (const release of [...this.#delayed]) {
+      release();
+    }
     await new Promise<void>(resolve => {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
@@ -268,7 +276,18 @@ export class TestKubernetesApiServer {
       this.#requests.shift();
     }
     if (this.#latencyMs > 0) {
-      await new Promise(resolve => setTimeout(resolve, this.#latencyMs));
+      await new Promise<void>(resolve => {
+        let timer: NodeJS.Timeout | undefined = undefined;
+        const release = () => {
+          clearTimeout(timer);
+          this.#delayed.delete(release);
+          resolve();
+        };
+        timer = setTimeout(release, this.#latencyMs);
+        this.#delayed.add(release);
+      });
+      // Went down meanwhile: the connection is gone, nothing to answer.
+      if (!this.#listening) return;
     }
     if (!HEALTH_PATHS.has(url.pathname) && !this.#authenticated(request)) {
       const { status } = unauthorizedError();

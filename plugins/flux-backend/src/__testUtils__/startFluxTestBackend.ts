@@ -6,9 +6,12 @@ import {
   TestBackend,
 } from '@backstage/backend-test-utils';
 import { AuditorService } from '@backstage/backend-plugin-api';
+import { MetricsService } from '@backstage/backend-plugin-api/alpha';
+import { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { TestKubernetesApiServer } from '@hubbops/test-kit';
-import { Knex } from 'knex';
+import knexFactory, { Knex } from 'knex';
 import request from 'supertest';
 import { fluxPlugin } from '../plugin';
 
@@ -27,6 +30,12 @@ export interface FluxTestBackendOptions {
   /** Permission names to deny; can be changed while the backend runs. */
   deniedPermissions?: Set<string>;
   reconcileTimeout?: string;
+  /** What the catalog holds, for `GET /objects?entity=`. */
+  entities?: Entity[];
+  /** Receives the plugin's metrics; Backstage's no-op otherwise. */
+  metrics?: ServiceMock<MetricsService>;
+  /** Extra `flux` config, merged over the test defaults. */
+  fluxConfig?: Record<string, unknown>;
 }
 
 export interface FluxTestBackend {
@@ -74,14 +83,23 @@ export async function startFluxTestBackend(
           : AuthorizeResult.ALLOW,
       })) as any,
   });
+  // Backstage's default test database never closes its SQLite pools
+  // (DatabaseManager.shutdown skips sqlite3), so the backend gets its own.
+  const knex =
+    options.knex ??
+    knexFactory({
+      client: 'better-sqlite3',
+      connection: ':memory:',
+      useNullAsDefault: true,
+    });
   const backend = await startTestBackend({
     features: [
       fluxPlugin,
       auditor.factory,
       permissions.factory,
-      ...(options.knex
-        ? [mockServices.database.factory({ knex: options.knex })]
-        : []),
+      catalogServiceMock.factory({ entities: options.entities ?? [] }),
+      ...(options.metrics ? [options.metrics.factory] : []),
+      mockServices.database.factory({ knex }),
       mockServices.rootConfig.factory({
         data: {
           kubernetes: {
@@ -107,6 +125,7 @@ export async function startFluxTestBackend(
               writeDelay: '20ms',
             },
             reconcile: { timeout: options.reconcileTimeout ?? '5s' },
+            ...options.fluxConfig,
           },
         },
       }),
@@ -126,6 +145,11 @@ export async function startFluxTestBackend(
         .post(`/api/flux${path}`)
         .set('Authorization', user)
         .send(body),
-    stop: () => backend.stop(),
+    stop: async () => {
+      await backend.stop();
+      // Ours to close: otherwise the pool's reaper timer keeps the jest
+      // worker alive ("A worker process has failed to exit gracefully").
+      if (!options.knex) await knex.destroy();
+    },
   };
 }

@@ -3,6 +3,7 @@ import {
   mockCredentials,
   mockServices,
   startTestBackend,
+  TestDatabases,
 } from '@backstage/backend-test-utils';
 import {
   createBackendModule,
@@ -17,6 +18,7 @@ import {
   registerFluxResources,
   startTestKubernetesApiServer,
 } from '@hubbops/test-kit';
+import { KubeConfig } from '@kubernetes/client-node';
 import request from 'supertest';
 import { fluxPlugin } from '../plugin';
 import { eventually } from '../__testUtils__/eventually';
@@ -170,6 +172,10 @@ describe('ClusterRegistry', () => {
 });
 
 describe('ClusterRegistry with cluster sources', () => {
+  // Backstage's default test database never closes its SQLite pool, whose
+  // timer then keeps the jest worker alive; TestDatabases closes its own.
+  const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+
   it('adds the clusters of sources, keeping their demo flag', async () => {
     const logger = mockServices.logger.mock();
     const clusters = (
@@ -296,6 +302,9 @@ describe('ClusterRegistry with cluster sources', () => {
         fluxPlugin,
         sourceModule,
         consumer,
+        mockServices.database.factory({
+          knex: await databases.init('SQLITE_3'),
+        }),
         mockServices.rootConfig.factory({
           data: {
             flux: {
@@ -347,5 +356,88 @@ describe('ClusterRegistry with cluster sources', () => {
       await backend.stop();
       await server.stop();
     }
+  });
+});
+
+describe('ClusterRegistry at runtime', () => {
+  const kubeConfigFor = (server: string) => {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      clusters: [{ name: 'c', server, skipTLSVerify: false }],
+      users: [{ name: 'u', token: 't' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    return kubeConfig;
+  };
+  const registration = (revision: number) => ({
+    context: 'x',
+    createdAt: '2026-11-23T00:00:00.000Z',
+    updatedAt: '2026-11-23T00:00:00.000Z',
+    revision,
+  });
+
+  it('adds, replaces and removes registered clusters, keeping configured ones fixed', () => {
+    const runtime = ClusterRegistry.fromConfig(
+      new ConfigReader({
+        kubernetes: {
+          clusterLocatorMethods: [
+            {
+              type: 'config',
+              clusters: [
+                {
+                  name: 'prod',
+                  url: 'https://prod.example.com',
+                  serviceAccountToken: 't',
+                },
+              ],
+            },
+          ],
+        },
+      }),
+      { logger: mockServices.logger.mock() },
+    );
+    runtime.add({
+      name: 'edge',
+      source: 'registered',
+      url: 'https://edge.example.com',
+      demo: false,
+      kubeConfig: kubeConfigFor('https://edge.example.com'),
+      registration: registration(1),
+    });
+    expect(runtime.list().map(c => c.name)).toEqual(['prod', 'edge']);
+    expect(() =>
+      runtime.add({
+        name: 'prod',
+        url: '',
+        error: 'x',
+        registration: registration(1),
+      }),
+    ).toThrow(
+      'A cluster named "prod" already exists (from app-config (kubernetes.clusterLocatorMethods)); cluster names must be unique, choose another one',
+    );
+
+    // An unusable replacement is listed apart and not handed out to sync.
+    runtime.replace({
+      name: 'edge',
+      url: 'https://edge.example.com',
+      error: 'cannot decrypt',
+      registration: registration(2),
+    });
+    expect(runtime.list().map(c => c.name)).toEqual(['prod']);
+    expect(runtime.unusable().map(c => c.name)).toEqual(['edge']);
+    expect(runtime.registrationOf('edge')?.revision).toBe(2);
+    expect(() => runtime.assertNameFree('edge')).toThrow(/already exists/);
+
+    expect(() => runtime.assertRegisteredThroughApi('prod')).toThrow(
+      /comes from app-config .* cannot be updated or removed through the API/,
+    );
+    expect(() => runtime.assertRegisteredThroughApi('nope')).toThrow(
+      'No cluster named "nope" exists; GET /clusters lists them',
+    );
+    runtime.remove('edge');
+    runtime.remove('prod');
+    expect(runtime.has('edge')).toBe(false);
+    expect(runtime.list().map(c => c.name)).toEqual(['prod']);
   });
 });

@@ -1,8 +1,11 @@
 import { Config } from '@backstage/config';
-import { InputError } from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { KubeConfig } from '@kubernetes/client-node';
-import { FluxClusterSource } from '@hubbops/plugin-flux-common';
+import {
+  FluxClusterRegistration,
+  FluxClusterSource,
+} from '@hubbops/plugin-flux-common';
 import { FluxClusterSource as ClusterSourceExtension } from '@hubbops/plugin-flux-node';
 
 /** A cluster the plugin can reach, and how. */
@@ -13,7 +16,33 @@ export interface RegisteredCluster {
   url: string;
   demo: boolean;
   kubeConfig: KubeConfig;
+  /** Set for clusters registered through the API. */
+  registration?: ApiRegistration;
 }
+
+/** How a cluster was registered through the API, and its stored revision. */
+export interface ApiRegistration extends FluxClusterRegistration {
+  revision: number;
+}
+
+/**
+ * A cluster registered through the API that cannot be used now (its
+ * kubeconfig does not decrypt or no longer reads): listed as unhealthy,
+ * never synced, and can still be updated or removed.
+ */
+export interface UnusableCluster {
+  name: string;
+  title?: string;
+  url: string;
+  registration: ApiRegistration;
+  error: string;
+}
+
+const SOURCE_DESCRIPTIONS: Record<string, string> = {
+  config: 'app-config (kubernetes.clusterLocatorMethods)',
+  kubeconfig: 'the kubeconfig file of flux.kubeconfig',
+  registered: 'a cluster source of a backend module',
+};
 
 /** Where client certificates may be given: our keys, or authMetadata's. */
 function clientCertificate(cluster: Config) {
@@ -110,6 +139,7 @@ function kubeConfigOf(definition: { kubeConfig: KubeConfig | string }) {
  */
 export class ClusterRegistry {
   readonly #clusters: RegisteredCluster[];
+  readonly #unusable = new Map<string, UnusableCluster>();
 
   /**
    * The configured clusters and those of `sources` (read once). A source
@@ -236,11 +266,92 @@ export class ClusterRegistry {
     this.#clusters = clusters;
   }
 
+  /** The clusters that can be synced, in the order they were added. */
   list(): RegisteredCluster[] {
     return [...this.#clusters];
   }
 
   get(name: string): RegisteredCluster | undefined {
     return this.#clusters.find(c => c.name === name);
+  }
+
+  /** Registered clusters that cannot be used now. */
+  unusable(): UnusableCluster[] {
+    return [...this.#unusable.values()];
+  }
+
+  getUnusable(name: string): UnusableCluster | undefined {
+    return this.#unusable.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.#unusable.has(name) || this.get(name) !== undefined;
+  }
+
+  /** The registration of a cluster registered through the API, usable or not. */
+  registrationOf(name: string): ApiRegistration | undefined {
+    return (this.get(name) ?? this.#unusable.get(name))?.registration;
+  }
+
+  /**
+   * Checks that `name` is a cluster registered through the API, which may
+   * be changed: NotFoundError if unknown, ConflictError if configured
+   * elsewhere.
+   */
+  assertRegisteredThroughApi(name: string): ApiRegistration {
+    const registration = this.registrationOf(name);
+    if (registration) return registration;
+    const cluster = this.get(name);
+    if (!cluster) {
+      throw new NotFoundError(
+        `No cluster named "${name}" exists; GET /clusters lists them`,
+      );
+    }
+    throw new ConflictError(
+      `Cluster "${name}" comes from ${
+        SOURCE_DESCRIPTIONS[cluster.source] ?? cluster.source
+      }, so it cannot be updated or removed through the API; change it there`,
+    );
+  }
+
+  /** ConflictError if a cluster of any source has this name. */
+  assertNameFree(name: string): void {
+    if (!this.has(name)) return;
+    const existing = this.get(name);
+    throw new ConflictError(
+      `A cluster named "${name}" already exists${
+        existing && !existing.registration
+          ? ` (from ${SOURCE_DESCRIPTIONS[existing.source]})`
+          : ''
+      }; cluster names must be unique, choose another one`,
+    );
+  }
+
+  /** Adds a cluster registered at runtime; names stay unique. */
+  add(cluster: RegisteredCluster | UnusableCluster): void {
+    this.assertNameFree(cluster.name);
+    this.#put(cluster);
+  }
+
+  /** Replaces a cluster registered through the API, usable or not. */
+  replace(cluster: RegisteredCluster | UnusableCluster): void {
+    this.assertRegisteredThroughApi(cluster.name);
+    this.remove(cluster.name);
+    this.#put(cluster);
+  }
+
+  /** Forgets a cluster registered through the API. */
+  remove(name: string): void {
+    this.#unusable.delete(name);
+    const at = this.#clusters.findIndex(c => c.name === name && c.registration);
+    if (at >= 0) this.#clusters.splice(at, 1);
+  }
+
+  #put(cluster: RegisteredCluster | UnusableCluster): void {
+    if ('error' in cluster) {
+      this.#unusable.set(cluster.name, cluster);
+    } else {
+      this.#clusters.push(cluster);
+    }
   }
 }

@@ -9,7 +9,9 @@ import { RegisteredCluster } from './ClusterRegistry';
 import { discoverFluxKinds } from './discoverFluxKinds';
 import { FluxConfig } from './FluxConfig';
 import { fluxControllerVersions } from './fluxControllerVersions';
+import { FluxMetrics } from './FluxMetrics';
 import { FluxObjectIndex } from './FluxObjectIndex';
+import { InventoryLabels } from './InventoryLabels';
 import { KindReflector, ReflectorListener } from './KindReflector';
 import { KubernetesClient, ServedKind } from './KubernetesClient';
 import { kubernetesErrorMessage } from './kubernetesError';
@@ -27,6 +29,20 @@ export interface ClusterSyncOptions {
   /** The health stored by the previous run, shown until we know better. */
   initialHealth?: FluxClusterHealth;
   onHealthChange?: (health: FluxClusterHealth) => void;
+  metrics?: FluxMetrics;
+  /** How long inventory changes are gathered before labels are re-read. */
+  inventoryRefreshDelayMs?: number;
+}
+
+/** What, in a summary, means the objects an inventory lists may have changed. */
+function inventorySignature(
+  summary: { inventory: Array<{ id: string; version: string }> } | undefined,
+  revision: string | undefined,
+): string {
+  if (!summary || summary.inventory.length === 0) return '';
+  return `${revision}\u0000${summary.inventory
+    .map(e => `${e.id}@${e.version}`)
+    .join(',')}`;
 }
 
 type ReflectorState = {
@@ -55,11 +71,19 @@ export class ClusterSync {
   #stopped = false;
   #discovering?: Promise<void>;
   readonly #delay = new InterruptibleDelay();
+  readonly #inventoryLabels: InventoryLabels;
 
   constructor(options: ClusterSyncOptions) {
     this.cluster = options.cluster;
     this.client = options.client;
     this.#options = options;
+    this.#inventoryLabels = new InventoryLabels({
+      cluster: options.cluster.name,
+      client: options.client,
+      index: options.index,
+      logger: options.logger,
+      debounceMs: options.inventoryRefreshDelayMs,
+    });
     this.#health = options.initialHealth ?? {
       status: 'unknown',
       fluxVersions: {},
@@ -123,11 +147,19 @@ export class ClusterSync {
     for (const reflector of this.#reflectors.values()) {
       reflector.relist();
     }
+    // Labels of inventoried objects change without any Flux object changing.
+    await this.#inventoryLabels.refresh();
+  }
+
+  /** Re-reads the labels of inventoried objects now (tests, resync). */
+  refreshInventoryLabels(): Promise<void> {
+    return this.#inventoryLabels.refresh();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#delay.interrupt();
+    await this.#inventoryLabels.stop();
     await Promise.all([...this.#reflectors.values()].map(r => r.stop()));
     await settleWithin(this.#discovering, 2000);
   }
@@ -168,6 +200,12 @@ export class ClusterSync {
         logger: this.#options.logger.child({ kind: kind.kind }),
         minRetryDelayMs: this.#options.config.minRetryDelayMs,
         maxRetryDelayMs: this.#options.config.maxRetryDelayMs,
+        onWatchRestart: reason =>
+          this.#options.metrics?.watchRestarted(
+            this.cluster.name,
+            kind.kind,
+            reason,
+          ),
       });
       this.#reflectors.set(kind.kind, reflector);
       this.#states.set(kind.kind, { state: 'starting' });
@@ -223,17 +261,21 @@ export class ClusterSync {
   }
 
   readonly #listener: ReflectorListener = {
-    replace: (kind, objects: FluxRawObject[]) =>
-      this.#options.index.replaceKind(this.cluster.name, kind.kind, objects),
-    upsert: (_kind, object) =>
-      this.#options.index.upsert(this.cluster.name, object),
-    remove: (kind, object) =>
+    replace: (kind, objects: FluxRawObject[]) => {
+      this.#options.index.replaceKind(this.cluster.name, kind.kind, objects);
+      this.#inventoryLabels.schedule();
+    },
+    upsert: (kind, object) => this.#upsert(kind.kind, object),
+    remove: (kind, object) => {
       this.#options.index.remove(
         this.cluster.name,
         object.kind ?? kind.kind,
         object.metadata?.namespace ?? '',
         object.metadata?.name ?? '',
-      ),
+      );
+      // Forget labels no inventory lists any more.
+      if (this.#inventoryLabels.known()) this.#inventoryLabels.schedule();
+    },
     state: (kind, state, error) => {
       if (this.#stopped || !this.#reflectors.has(kind.kind)) return;
       const message = error ? kubernetesErrorMessage(error) : undefined;
@@ -248,6 +290,34 @@ export class ClusterSync {
       this.#updateHealth();
     },
   };
+
+  /** A watch event: indexes it, measures the lag, follows inventories. */
+  #upsert(kind: string, object: FluxRawObject): void {
+    const { index, metrics } = this.#options;
+    const before = index.get(
+      this.cluster.name,
+      object.kind ?? kind,
+      object.metadata?.namespace ?? '',
+      object.metadata?.name ?? '',
+    )?.summary;
+    const after = index.upsert(this.cluster.name, object).summary;
+    // The lag of a transition we saw happen (not of an object first seen).
+    const transitionAt = Date.parse(after.lastReconcileTime ?? '');
+    const previousAt = Date.parse(before?.lastReconcileTime ?? '');
+    if (metrics && before && transitionAt > (previousAt || 0)) {
+      metrics.recordSyncLag(
+        this.cluster.name,
+        after.kind,
+        (Date.now() - transitionAt) / 1000,
+      );
+    }
+    if (
+      inventorySignature(before, before?.lastAppliedRevision) !==
+      inventorySignature(after, after.lastAppliedRevision)
+    ) {
+      this.#inventoryLabels.schedule();
+    }
+  }
 
   #updateHealth(): void {
     const previous = this.#health;

@@ -15,6 +15,8 @@ export interface FluxConfig {
   leaderElection: boolean;
   leaderTermMs: number;
   followIntervalMs: number;
+  /** Serve HelmRelease `spec.values` unredacted. */
+  showHelmValues: boolean;
 }
 
 function durationMs(config: Config, key: string, fallbackMs: number): number {
@@ -49,5 +51,6 @@ export function readFluxConfig(root: Config): FluxConfig {
     leaderElection: flux?.getOptionalBoolean('sync.leaderElection') ?? false,
     leaderTermMs: read('sync.leaderTerm', 10 * 60_000),
     followIntervalMs: read('sync.followInterval', 5000),
+    showHelmValues: flux?.getOptionalBoolean('showHelmValues') ?? false,
   };
 }

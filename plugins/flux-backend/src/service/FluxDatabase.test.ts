@@ -141,4 +141,74 @@ describe('storing Flux state in the database', () => {
       await writer.stop();
     },
   );
+
+  it.each(databases.eachSupportedId())(
+    'stores cluster registrations with revisions, and removes one with its state (%p)',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      const database = await FluxDatabase.create(
+        mockServices.database({ knex }) as never,
+      );
+      const sealed = { ciphertext: 'Y2lwaGVy', iv: 'aXY=', tag: 'dGFn' };
+      const inserted = await database.insertClusterRegistration({
+        name: 'edge',
+        title: 'Edge',
+        context: 'admin',
+        url: 'https://edge.example.com',
+        kubeconfig: sealed,
+        actor: 'user:default/ann',
+      });
+      expect(inserted).toEqual({
+        name: 'edge',
+        title: 'Edge',
+        context: 'admin',
+        url: 'https://edge.example.com',
+        kubeconfig: sealed,
+        revision: 1,
+        createdBy: 'user:default/ann',
+        updatedBy: 'user:default/ann',
+        createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        updatedAt: inserted.createdAt,
+      });
+      await expect(
+        database.insertClusterRegistration({ ...inserted, actor: undefined }),
+      ).rejects.toThrow(
+        'A cluster named "edge" is already registered; choose another name or update that cluster',
+      );
+
+      const updated = await database.updateClusterRegistration('edge', {
+        title: null,
+        kubeconfig: { ...sealed, ciphertext: 'bmV3' },
+        actor: 'user:default/bob',
+      });
+      expect(updated).toMatchObject({
+        revision: 2,
+        kubeconfig: { ciphertext: 'bmV3' },
+        updatedBy: 'user:default/bob',
+        createdBy: 'user:default/ann',
+      });
+      expect(updated.title).toBeUndefined();
+      await expect(
+        database.updateClusterRegistration('nope', { title: 'x' }),
+      ).rejects.toThrow('No cluster named "nope" is registered');
+
+      const index = new FluxObjectIndex();
+      const writes = [
+        index.upsert('edge', kustomization('apps')),
+        index.upsert('prod', kustomization('apps')),
+      ];
+      await database.writeObjects(writes, []);
+      await database.saveClusterHealth('edge', {
+        status: 'healthy',
+        fluxVersions: {},
+      });
+      expect(await database.deleteClusterRegistration('edge')).toBe(true);
+      expect(await database.deleteClusterRegistration('edge')).toBe(false);
+      expect(await database.listClusterRegistrations()).toEqual([]);
+      expect(
+        (await database.loadObjects()).map(o => o.summary.cluster),
+      ).toEqual(['prod']);
+      expect((await database.loadClusterHealth()).has('edge')).toBe(false);
+    },
+  );
 });

@@ -1,4 +1,5 @@
-import { FluxObjectIndex, IndexChange } from './FluxObjectIndex';
+import { FluxObjectIndex, IndexChange, inventoryKey } from './FluxObjectIndex';
+import { LabelSelector } from './LabelSelector';
 import {
   kustomization,
   readyCondition,
@@ -121,5 +122,54 @@ describe('FluxObjectIndex', () => {
     expect(index.counts('prod')).toEqual(
       expect.objectContaining({ total: 2, ready: 1, unknown: 1 }),
     );
+  });
+
+  it("matches an entity by its inventory's labels, within the entity's namespace", () => {
+    const index = new FluxObjectIndex();
+    const apps = kustomization('apps');
+    index.upsert('prod', {
+      ...apps,
+      status: {
+        ...apps.status,
+        inventory: { entries: [{ id: 'shop_web_apps_Deployment', v: 'v1' }] },
+      },
+    });
+    index.upsert(
+      'prod',
+      kustomization('own', {
+        labels: { 'backstage.io/kubernetes-id': 'shop' },
+      }),
+    );
+    const names = (entity: Parameters<FluxObjectIndex['query']>[1]) =>
+      index.query({}, entity).items.map(o => o.name);
+
+    expect(names({ kubernetesId: 'shop' })).toEqual(['own']);
+    index.setInventoryLabels(
+      'prod',
+      new Map([
+        [
+          inventoryKey({
+            group: 'apps',
+            kind: 'Deployment',
+            namespace: 'shop',
+            name: 'web',
+          }),
+          { 'backstage.io/kubernetes-id': 'shop', app: 'web' },
+        ],
+      ]),
+    );
+    expect(names({ kubernetesId: 'shop' })).toEqual(['apps', 'own']);
+    expect(names({ labelSelector: LabelSelector.parse('app=web') })).toEqual([
+      'apps',
+    ]);
+    // The Deployment is in shop; `own` itself is in flux-system.
+    expect(names({ kubernetesId: 'shop', namespace: 'shop' })).toEqual([
+      'apps',
+    ]);
+    // An entity without annotations owns nothing.
+    expect(names({})).toEqual([]);
+    // A cluster that is forgotten forgets its inventory labels.
+    index.removeWhere('prod');
+    expect(index.inventoryLabels('prod')).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import {
   FLUX_OBJECT_STATUSES,
+  FluxInventoryEntry,
   FluxObjectStatus,
   FluxObjectSummary,
   FluxObjectsQuery,
@@ -8,6 +9,7 @@ import {
   summarizeFluxObject,
 } from '@hubbops/plugin-flux-common';
 import { LabelSelector } from './LabelSelector';
+import { redactHelmValues } from './redactHelmValues';
 
 /** An object as the index holds it. */
 export interface IndexedObject {
@@ -27,6 +29,31 @@ export type IndexChange =
     };
 
 export const KUBERNETES_ID_LABEL = 'backstage.io/kubernetes-id';
+
+/**
+ * What ties objects to an entity: its `backstage.io/kubernetes-id`,
+ * `backstage.io/kubernetes-label-selector` and
+ * `backstage.io/kubernetes-namespace` annotations.
+ */
+export interface EntityMatch {
+  kubernetesId?: string;
+  labelSelector?: LabelSelector;
+  /** Only labels of objects in this namespace count. */
+  namespace?: string;
+}
+
+/** The labels of inventoried objects of one cluster, by {@link inventoryKey}. */
+export type InventoryLabelMap = Map<string, Record<string, string>>;
+
+/** Identifies an inventoried object regardless of the version listed. */
+export function inventoryKey(entry: {
+  group: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}): string {
+  return `${entry.group}\u0000${entry.kind}\u0000${entry.namespace}\u0000${entry.name}`;
+}
 
 function key(cluster: string, kind: string, namespace: string, name: string) {
   return `${cluster}\u0000${kind}\u0000${namespace}\u0000${name}`;
@@ -79,16 +106,32 @@ function identity(a: FluxObjectSummary, b: FluxObjectSummary) {
  */
 export class FluxObjectIndex {
   readonly #objects = new Map<string, IndexedObject>();
+  /** Per cluster: labels of the objects Flux inventories list. */
+  readonly #inventoryLabels = new Map<string, InventoryLabelMap>();
   readonly #onChange: (change: IndexChange) => void;
 
-  constructor(options: { onChange?: (change: IndexChange) => void } = {}) {
+  readonly #redact: (raw: FluxRawObject) => FluxRawObject;
+
+  constructor(
+    options: {
+      onChange?: (change: IndexChange) => void;
+      /**
+       * Keep HelmRelease `spec.values` as they are (`flux.showHelmValues`);
+       * redacted by default, before anything is stored or served.
+       */
+      showHelmValues?: boolean;
+    } = {},
+  ) {
     this.#onChange = options.onChange ?? (() => {});
+    this.#redact = options.showHelmValues ? raw => raw : redactHelmValues;
   }
 
   /** Restores persisted objects, without echoing them back as changes. */
   load(objects: IndexedObject[]): void {
     for (const object of objects) {
-      this.#objects.set(keyOf(object.summary), object);
+      // Rows stored before redaction was configured are redacted on the way in.
+      const raw = this.#redact(object.raw);
+      this.#objects.set(keyOf(object.summary), { ...object, raw });
     }
   }
 
@@ -104,7 +147,7 @@ export class FluxObjectIndex {
   upsert(cluster: string, object: FluxRawObject): IndexedObject {
     // managedFields are bookkeeping, often larger than the object itself.
     const { managedFields, ...metadata } = object.metadata ?? {};
-    const raw = managedFields ? { ...object, metadata } : object;
+    const raw = this.#redact(managedFields ? { ...object, metadata } : object);
     const summary = summarizeFluxObject(cluster, raw);
     const k = keyOf(summary);
     const existing = this.#objects.get(k);
@@ -152,6 +195,7 @@ export class FluxObjectIndex {
 
   /** Forgets a kind of a cluster (no longer served) or a whole cluster. */
   removeWhere(cluster: string, kind?: string): void {
+    if (!kind) this.#inventoryLabels.delete(cluster);
     for (const { summary } of [...this.#objects.values()]) {
       if (summary.cluster === cluster && (!kind || summary.kind === kind)) {
         this.remove(
@@ -173,6 +217,27 @@ export class FluxObjectIndex {
     return this.#objects.get(key(cluster, kind, namespace, name));
   }
 
+  /** Every inventory entry of a cluster's objects, once each. */
+  inventoryEntries(cluster: string): FluxInventoryEntry[] {
+    const entries = new Map<string, FluxInventoryEntry>();
+    for (const { summary } of this.#objects.values()) {
+      if (summary.cluster !== cluster) continue;
+      for (const entry of summary.inventory) {
+        entries.set(inventoryKey(entry), entry);
+      }
+    }
+    return [...entries.values()];
+  }
+
+  /** Replaces the labels of a cluster's inventoried objects. */
+  setInventoryLabels(cluster: string, labels: InventoryLabelMap): void {
+    this.#inventoryLabels.set(cluster, labels);
+  }
+
+  inventoryLabels(cluster: string): InventoryLabelMap | undefined {
+    return this.#inventoryLabels.get(cluster);
+  }
+
   counts(cluster: string): StatusCounts {
     const counts = emptyCounts();
     for (const { summary } of this.#objects.values()) {
@@ -184,10 +249,22 @@ export class FluxObjectIndex {
     return counts;
   }
 
-  query(query: FluxObjectsQuery): FluxObjectsResponse {
-    const selector = query.labelSelector
-      ? LabelSelector.parse(query.labelSelector)
-      : undefined;
+  /**
+   * Filters, sorts and pages. `entity` (or else the query's `labelSelector`
+   * and `kubernetesId`) keeps the objects whose own labels match, or whose
+   * inventory holds an object whose labels match.
+   */
+  query(query: FluxObjectsQuery, entity?: EntityMatch): FluxObjectsResponse {
+    const match: EntityMatch | undefined =
+      entity ??
+      (query.labelSelector || query.kubernetesId
+        ? {
+            kubernetesId: query.kubernetesId,
+            labelSelector: query.labelSelector
+              ? LabelSelector.parse(query.labelSelector)
+              : undefined,
+          }
+        : undefined);
     const lowerKinds = query.kind?.map(k => k.toLowerCase());
     const text = query.text?.toLowerCase();
     const matches = (s: FluxObjectSummary) => {
@@ -205,14 +282,7 @@ export class FluxObjectIndex {
       ) {
         return false;
       }
-      // An entity matches by its label selector or by its kubernetes-id.
-      if (selector || query.kubernetesId) {
-        const bySelector = selector?.matches(s.labels) ?? false;
-        const byId =
-          query.kubernetesId !== undefined &&
-          s.labels[KUBERNETES_ID_LABEL] === query.kubernetesId;
-        if (!bySelector && !byId) return false;
-      }
+      if (match && !this.#belongsTo(s, match)) return false;
       return true;
     };
     const items: FluxObjectSummary[] = [];
@@ -228,5 +298,29 @@ export class FluxObjectIndex {
       items: items.slice(offset, offset + limit),
       totalCount: items.length,
     };
+  }
+
+  /** By its own labels, or by the labels of an object in its inventory. */
+  #belongsTo(summary: FluxObjectSummary, entity: EntityMatch): boolean {
+    const { kubernetesId, labelSelector, namespace } = entity;
+    // No annotation: nothing belongs to the entity.
+    if (kubernetesId === undefined && !labelSelector) return false;
+    const labelsMatch = (labels: Record<string, string>) =>
+      (kubernetesId !== undefined &&
+        labels[KUBERNETES_ID_LABEL] === kubernetesId) ||
+      (labelSelector?.matches(labels) ?? false);
+    if (
+      (!namespace || summary.namespace === namespace) &&
+      labelsMatch(summary.labels)
+    ) {
+      return true;
+    }
+    const inventoryLabels = this.#inventoryLabels.get(summary.cluster);
+    if (!inventoryLabels) return false;
+    return summary.inventory.some(entry => {
+      if (namespace && entry.namespace !== namespace) return false;
+      const labels = inventoryLabels.get(inventoryKey(entry));
+      return labels !== undefined && labelsMatch(labels);
+    });
   }
 }

@@ -1,12 +1,18 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { FluxCluster, FluxClusterHealth } from '@hubbops/plugin-flux-common';
-import { ClusterRegistry, RegisteredCluster } from './ClusterRegistry';
+import {
+  ApiRegistration,
+  ClusterRegistry,
+  RegisteredCluster,
+  UnusableCluster,
+} from './ClusterRegistry';
 import { ClusterSync } from './ClusterSync';
 import { FluxConfig } from './FluxConfig';
 import { FluxDatabase } from './FluxDatabase';
 import { FluxObjectIndex } from './FluxObjectIndex';
 import { FluxObjectWriter } from './FluxObjectWriter';
 import { KubernetesClient } from './KubernetesClient';
+import { FluxMetrics } from './FluxMetrics';
 
 export interface FluxSyncEngineOptions {
   registry: ClusterRegistry;
@@ -14,6 +20,8 @@ export interface FluxSyncEngineOptions {
   logger: LoggerService;
   /** Where state is stored; without it the engine keeps memory only. */
   database?: FluxDatabase;
+  /** Sync lag, watch restarts and API latency go there. */
+  metrics?: FluxMetrics;
 }
 
 /**
@@ -32,7 +40,9 @@ export class FluxSyncEngine {
   readonly #clients = new Map<string, KubernetesClient>();
   /** Health writes per cluster, in order, so the last one stored wins. */
   readonly #healthWrites = new Map<string, Promise<void>>();
-  #clusters = new Map<string, ClusterSync>();
+  readonly #clusters = new Map<string, ClusterSync>();
+  /** Cluster additions, replacements and removals, one at a time. */
+  #membership: Promise<unknown> = Promise.resolve();
   #started = false;
   #syncing = false;
 
@@ -48,6 +58,7 @@ export class FluxSyncEngine {
       : undefined;
     this.index = new FluxObjectIndex({
       onChange: change => this.#writer?.enqueue(change),
+      showHelmValues: options.config.showHelmValues,
     });
   }
 
@@ -66,7 +77,11 @@ export class FluxSyncEngine {
     const { registry, database } = this.#options;
     let storedHealth = new Map<string, FluxClusterHealth>();
     if (database) {
-      await database.deleteClustersOtherThan(registry.list().map(c => c.name));
+      await database.deleteClustersOtherThan([
+        ...registry.list().map(c => c.name),
+        // Kept for when their kubeconfig can be read again.
+        ...registry.unusable().map(c => c.name),
+      ]);
       this.index.load(await database.loadObjects());
       storedHealth = await database.loadClusterHealth();
     }
@@ -149,8 +164,53 @@ export class FluxSyncEngine {
     return this.#clusters.get(name);
   }
 
+  /**
+   * Adds a cluster registered at runtime to the registry and, once the
+   * engine has started, syncs it (when this replica syncs). A cluster that
+   * cannot be used is only listed.
+   */
+  addCluster(cluster: RegisteredCluster | UnusableCluster): Promise<void> {
+    return this.#serially(async () => {
+      this.#options.registry.add(cluster);
+      this.#track(cluster);
+    });
+  }
+
+  /**
+   * Replaces a cluster registered at runtime (new kubeconfig or title):
+   * its sync restarts with the new settings; its objects stay until the
+   * new sync relists them.
+   */
+  replaceCluster(cluster: RegisteredCluster | UnusableCluster): Promise<void> {
+    return this.#serially(async () => {
+      this.#options.registry.assertRegisteredThroughApi(cluster.name);
+      await this.#untrack(cluster.name);
+      this.#options.registry.replace(cluster);
+      this.#track(cluster);
+    });
+  }
+
+  /**
+   * Stops syncing a cluster registered at runtime and forgets it: its
+   * objects leave the index and the database, with its health.
+   */
+  removeCluster(name: string): Promise<void> {
+    return this.#serially(async () => {
+      const { registry, database } = this.#options;
+      registry.assertRegisteredThroughApi(name);
+      await this.#untrack(name);
+      registry.remove(name);
+      this.index.removeWhere(name);
+      await this.#writer?.flush();
+      await this.#healthWrites.get(name);
+      this.#healthWrites.delete(name);
+      await database?.deleteClusterState(name);
+    });
+  }
+
   clusters(): FluxCluster[] {
-    return this.#options.registry.list().map(cluster => {
+    const { registry } = this.#options;
+    const usable = registry.list().map((cluster): FluxCluster => {
       const health = this.#clusters.get(cluster.name)?.health ?? {
         status: 'unknown' as const,
         fluxVersions: {},
@@ -161,10 +221,53 @@ export class FluxSyncEngine {
         source: cluster.source,
         url: cluster.url,
         demo: cluster.demo,
+        ...(cluster.registration && {
+          registration: publicRegistration(cluster.registration),
+        }),
         health,
         counts: this.index.counts(cluster.name),
       };
     });
+    const unusable = registry.unusable().map(
+      (cluster): FluxCluster => ({
+        name: cluster.name,
+        ...(cluster.title && { title: cluster.title }),
+        source: 'registered',
+        url: cluster.url,
+        demo: false,
+        registration: publicRegistration(cluster.registration),
+        health: {
+          status: 'unhealthy',
+          lastError: cluster.error,
+          fluxVersions: {},
+        },
+        counts: this.index.counts(cluster.name),
+      }),
+    );
+    return [...usable, ...unusable];
+  }
+
+  #serially<T>(change: () => Promise<T>): Promise<T> {
+    const result = this.#membership.then(change);
+    this.#membership = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Creates the sync of a cluster added after start, running if we sync. */
+  #track(cluster: RegisteredCluster | UnusableCluster): void {
+    // Before start, start() creates the syncs of everything registered.
+    if (!this.#started || 'error' in cluster) return;
+    const sync = this.#clusterSync(cluster);
+    this.#clusters.set(cluster.name, sync);
+    if (this.#syncing) sync.start();
+  }
+
+  async #untrack(name: string): Promise<void> {
+    const sync = this.#clusters.get(name);
+    this.#clusters.delete(name);
+    await sync?.stop();
+    // The next sync of this name may have other credentials.
+    this.#clients.delete(name);
   }
 
   #startSyncing(): void {
@@ -179,14 +282,13 @@ export class FluxSyncEngine {
   async #stopSyncing(): Promise<void> {
     if (!this.#syncing) return;
     this.#syncing = false;
-    const running = this.#clusters;
-    await Promise.all([...running.values()].map(c => c.stop()));
-    this.#clusters = new Map(
-      [...running].map(([name, sync]) => [
-        name,
-        this.#clusterSync(sync.cluster, sync.health),
-      ]),
-    );
+    await this.#serially(async () => {
+      const running = [...this.#clusters];
+      await Promise.all(running.map(([, sync]) => sync.stop()));
+      for (const [name, sync] of running) {
+        this.#clusters.set(name, this.#clusterSync(sync.cluster, sync.health));
+      }
+    });
   }
 
   #clusterSync(
@@ -198,6 +300,8 @@ export class FluxSyncEngine {
     if (!client) {
       client = new KubernetesClient(cluster.kubeConfig, {
         requestTimeoutMs: config.requestTimeoutMs,
+        cluster: cluster.name,
+        metrics: this.#options.metrics,
       });
       this.#clients.set(cluster.name, client);
     }
@@ -208,6 +312,7 @@ export class FluxSyncEngine {
       config,
       logger: logger.child({ cluster: cluster.name }),
       initialHealth,
+      metrics: this.#options.metrics,
       onHealthChange: health => {
         if (!database) return;
         const previous = this.#healthWrites.get(cluster.name);
@@ -220,4 +325,11 @@ export class FluxSyncEngine {
       },
     });
   }
+}
+
+function publicRegistration({
+  revision: _revision,
+  ...registration
+}: ApiRegistration) {
+  return registration;
 }

@@ -10,6 +10,7 @@ import {
 import { kubernetesErrorStatus } from './kubernetesError';
 import { settleWithin } from './settleWithin';
 import { InterruptibleDelay } from './InterruptibleDelay';
+import { WatchRestartReason } from './FluxMetrics';
 
 /** Where a reflector sends what it learns. */
 export interface ReflectorListener {
@@ -30,6 +31,11 @@ export interface KindReflectorOptions {
   maxRetryDelayMs: number;
   /** Objects per list page. */
   pageSize?: number;
+  /**
+   * A watch is opened again for a reason of the server's or network's
+   * (not for a relist we asked for, nor on stop): for metrics.
+   */
+  onWatchRestart?: (reason: WatchRestartReason) => void;
 }
 
 /** How long `stop` waits for a request in flight. */
@@ -107,12 +113,19 @@ export class KindReflector {
         }
         const startedAt = Date.now();
         const end = await this.#watchOnce();
+        if (this.#stopped) break;
         if (end.expired) {
           logger.debug(`${kind.kind} watch expired, listing again`);
+          this.#options.onWatchRestart?.('410');
           this.#resourceVersion = '';
-        } else if (end.events === 0 && Date.now() - startedAt < 1000) {
-          // A server that closes watches at once must not make us spin.
-          await this.#delay.wait(this.#options.minRetryDelayMs);
+        } else {
+          if (!this.#relistRequested) {
+            this.#options.onWatchRestart?.('timeout');
+          }
+          if (end.events === 0 && Date.now() - startedAt < 1000) {
+            // A server that closes watches at once must not make us spin.
+            await this.#delay.wait(this.#options.minRetryDelayMs);
+          }
         }
       } catch (error) {
         if (this.#stopped) break;
@@ -120,9 +133,11 @@ export class KindReflector {
           error instanceof ExpiredError ||
           kubernetesErrorStatus(error) === 410
         ) {
+          this.#options.onWatchRestart?.('410');
           this.#resourceVersion = '';
           continue;
         }
+        this.#options.onWatchRestart?.('error');
         listener.state(kind, 'failing', error);
         await this.#delay.wait(this.#backoff.next());
       }

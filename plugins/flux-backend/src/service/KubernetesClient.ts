@@ -15,6 +15,8 @@ import {
   Watch,
 } from '@kubernetes/client-node';
 import { FluxRawObject } from '@hubbops/plugin-flux-common';
+import { FluxMetrics } from './FluxMetrics';
+import { kubernetesErrorStatus } from './kubernetesError';
 
 /** A Flux kind at the version one cluster serves it. */
 export interface ServedKind {
@@ -30,6 +32,46 @@ export interface ObjectListPage {
   resourceVersion: string;
   continueToken?: string;
 }
+
+/** The metadata of an object, as metadata-only lists return it. */
+export interface ObjectMetadata {
+  namespace: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
+/** A page of a metadata-only list. */
+export interface MetadataListPage {
+  items: ObjectMetadata[];
+  continueToken?: string;
+}
+
+/**
+ * Metadata only where the server can (as client-go's metadata client asks),
+ * whole objects from a server that cannot.
+ */
+const METADATA_ACCEPT =
+  'application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io,application/json';
+
+/** `apps/v1` as `['apps', 'v1']`, `v1` (the core group) as `['', 'v1']`. */
+function splitApiVersion(apiVersion: string): [string, string] {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0
+    ? ['', apiVersion]
+    : [apiVersion.slice(0, slash), apiVersion.slice(slash + 1)];
+}
+
+/**
+ * The core group is served under `/api/v1`, not `/apis/<group>/v1`: lets
+ * the custom objects API, which builds the latter, list core kinds too.
+ */
+const coreGroupPathMiddleware: ObservableMiddleware = {
+  pre: (context: RequestContext) => {
+    context.setUrl(context.getUrl().replace('/apis//', '/api/'));
+    return new Observable(Promise.resolve(context));
+  },
+  post: (context: ResponseContext) => new Observable(Promise.resolve(context)),
+};
 
 /** A watch event as the API server streams it. */
 export interface WatchEvent {
@@ -64,10 +106,26 @@ export class KubernetesClient {
   readonly #core: CoreV1Api;
   readonly #custom: CustomObjectsApi;
   readonly #watch: Watch;
+  readonly #metadataOptions: ConfigurationOptions;
+  /** Per apiVersion: kind to plural, from discovery. */
+  readonly #plurals = new Map<string, Map<string, string>>();
   readonly #options: ConfigurationOptions;
   readonly #patchOptions: ConfigurationOptions;
+  readonly #cluster: string;
+  readonly #metrics?: FluxMetrics;
 
-  constructor(kubeConfig: KubeConfig, options: { requestTimeoutMs: number }) {
+  constructor(
+    kubeConfig: KubeConfig,
+    options: {
+      requestTimeoutMs: number;
+      /** Names the cluster in metrics. */
+      cluster?: string;
+      metrics?: FluxMetrics;
+    },
+  ) {
+    this.#cluster =
+      options.cluster ?? kubeConfig.getCurrentCluster()?.name ?? 'unknown';
+    this.#metrics = options.metrics;
     this.#apis = kubeConfig.makeApiClient(ApisApi);
     this.#version = kubeConfig.makeApiClient(VersionApi);
     this.#apps = kubeConfig.makeApiClient(AppsV1Api);
@@ -87,11 +145,40 @@ export class KubernetesClient {
       ],
       middlewareMergeStrategy: 'append',
     };
+    this.#metadataOptions = {
+      middleware: [
+        timeout,
+        setHeaderMiddleware('Accept', METADATA_ACCEPT),
+        coreGroupPathMiddleware,
+      ],
+      middlewareMergeStrategy: 'append',
+    };
+  }
+
+  /** Runs one request, recording its latency and outcome. */
+  async #timed<T>(operation: string, request: () => Promise<T>): Promise<T> {
+    const startedAt = performance.now();
+    let status = 'ok';
+    try {
+      return await request();
+    } catch (error) {
+      status = String(kubernetesErrorStatus(error) ?? 'error');
+      throw error;
+    } finally {
+      this.#metrics?.recordApiRequest(
+        this.#cluster,
+        operation,
+        status,
+        (performance.now() - startedAt) / 1000,
+      );
+    }
   }
 
   /** `/apis`: every group with the versions it serves. */
   async listApiGroups(): Promise<Array<{ name: string; versions: string[] }>> {
-    const list = await this.#apis.getAPIVersions({}, this.#options);
+    const list = await this.#timed('discovery', () =>
+      this.#apis.getAPIVersions({}, this.#options),
+    );
     return list.groups.map(group => ({
       name: group.name,
       versions: group.versions.map(v => v.version),
@@ -100,23 +187,23 @@ export class KubernetesClient {
 
   /** `/apis/<group>/<version>`: the resources (plurals) served there. */
   async listApiResources(group: string, version: string): Promise<string[]> {
-    const list = await this.#custom.getAPIResources(
-      { group, version },
-      this.#options,
+    const list = await this.#timed('discovery', () =>
+      this.#custom.getAPIResources({ group, version }, this.#options),
     );
     return list.resources.map(resource => resource.name);
   }
 
   /** `/version`: the API server's gitVersion. */
   async serverVersion(): Promise<string> {
-    const info = await this.#version.getCode({}, this.#options);
+    const info = await this.#timed('version', () =>
+      this.#version.getCode({}, this.#options),
+    );
     return info.gitVersion;
   }
 
   async listDeployments(namespace: string) {
-    const list = await this.#apps.listNamespacedDeployment(
-      { namespace },
-      this.#options,
+    const list = await this.#timed('list', () =>
+      this.#apps.listNamespacedDeployment({ namespace }, this.#options),
     );
     return list.items;
   }
@@ -125,15 +212,17 @@ export class KubernetesClient {
     kind: ServedKind,
     page: { limit: number; continueToken?: string },
   ): Promise<ObjectListPage> {
-    const list = (await this.#custom.listClusterCustomObject(
-      {
-        group: kind.group,
-        version: kind.version,
-        plural: kind.plural,
-        limit: page.limit,
-        _continue: page.continueToken,
-      },
-      this.#options,
+    const list = (await this.#timed('list', () =>
+      this.#custom.listClusterCustomObject(
+        {
+          group: kind.group,
+          version: kind.version,
+          plural: kind.plural,
+          limit: page.limit,
+          _continue: page.continueToken,
+        },
+        this.#options,
+      ),
     )) as {
       items?: FluxRawObject[];
       metadata?: { resourceVersion?: string; continue?: string };
@@ -150,20 +239,90 @@ export class KubernetesClient {
     };
   }
 
+  /** The plural a kind is served under at `apiVersion`, from discovery. */
+  async #pluralOf(apiVersion: string, kind: string): Promise<string> {
+    let plurals = this.#plurals.get(apiVersion);
+    if (!plurals?.has(kind)) {
+      const [group, version] = splitApiVersion(apiVersion);
+      const list = await this.#timed('discovery', () =>
+        group
+          ? this.#custom.getAPIResources({ group, version }, this.#options)
+          : this.#core.getAPIResources({}, this.#options),
+      );
+      plurals = new Map(
+        list.resources
+          .filter(resource => !resource.name.includes('/'))
+          .map(resource => [resource.kind, resource.name]),
+      );
+      this.#plurals.set(apiVersion, plurals);
+    }
+    const plural = plurals.get(kind);
+    if (!plural) {
+      throw new Error(`${kind} is not served at ${apiVersion}`);
+    }
+    return plural;
+  }
+
+  /**
+   * One page of the metadata of every object of any kind (built-in or
+   * custom) across namespaces. Throws if the cluster does not serve it.
+   */
+  async listMetadata(
+    apiVersion: string,
+    kind: string,
+    page: { limit: number; continueToken?: string },
+  ): Promise<MetadataListPage> {
+    const plural = await this.#pluralOf(apiVersion, kind);
+    const [group, version] = splitApiVersion(apiVersion);
+    // The custom objects API returns the body as is: typed clients would
+    // drop the list's `continue` token of a PartialObjectMetadataList.
+    const list = (await this.#timed('listMetadata', () =>
+      this.#custom.listClusterCustomObject(
+        {
+          group,
+          version,
+          plural,
+          limit: page.limit,
+          _continue: page.continueToken,
+        },
+        this.#metadataOptions,
+      ),
+    )) as {
+      items?: Array<{
+        metadata?: {
+          namespace?: string;
+          name?: string;
+          labels?: Record<string, string>;
+        };
+      }>;
+      metadata?: { continue?: string };
+    };
+    return {
+      items: (list.items ?? []).map(item => ({
+        namespace: item.metadata?.namespace ?? '',
+        name: item.metadata?.name ?? '',
+        labels: item.metadata?.labels ?? {},
+      })),
+      continueToken: list.metadata?.continue || undefined,
+    };
+  }
+
   async getObject(
     kind: ServedKind,
     namespace: string,
     name: string,
   ): Promise<FluxRawObject> {
-    return (await this.#custom.getNamespacedCustomObject(
-      {
-        group: kind.group,
-        version: kind.version,
-        plural: kind.plural,
-        namespace,
-        name,
-      },
-      this.#options,
+    return (await this.#timed('get', () =>
+      this.#custom.getNamespacedCustomObject(
+        {
+          group: kind.group,
+          version: kind.version,
+          plural: kind.plural,
+          namespace,
+          name,
+        },
+        this.#options,
+      ),
     )) as FluxRawObject;
   }
 
@@ -174,30 +333,35 @@ export class KubernetesClient {
     name: string,
     patch: Record<string, unknown>,
   ): Promise<FluxRawObject> {
-    return (await this.#custom.patchNamespacedCustomObject(
-      {
-        group: kind.group,
-        version: kind.version,
-        plural: kind.plural,
-        namespace,
-        name,
-        body: patch,
-      },
-      this.#patchOptions,
+    return (await this.#timed('patch', () =>
+      this.#custom.patchNamespacedCustomObject(
+        {
+          group: kind.group,
+          version: kind.version,
+          plural: kind.plural,
+          namespace,
+          name,
+          body: patch,
+        },
+        this.#patchOptions,
+      ),
     )) as FluxRawObject;
   }
 
   async listEvents(namespace: string, fieldSelector: string) {
-    const list = await this.#core.listNamespacedEvent(
-      { namespace, fieldSelector },
-      this.#options,
+    const list = await this.#timed('listEvents', () =>
+      this.#core.listNamespacedEvent(
+        { namespace, fieldSelector },
+        this.#options,
+      ),
     );
     return list.items;
   }
 
   /**
    * Watches a kind across namespaces from `resourceVersion`. `onDone` is
-   * called exactly once, with the error if the watch failed.
+   * called exactly once, with the error if the watch failed. The latency
+   * recorded is the time to open the watch.
    */
   async watchObjects(
     kind: ServedKind,
@@ -205,11 +369,14 @@ export class KubernetesClient {
     onEvent: (event: WatchEvent) => void,
     onDone: (error?: unknown) => void,
   ): Promise<WatchHandle> {
-    return this.#watch.watch(
-      `/apis/${kind.group}/${kind.version}/${kind.plural}`,
-      { resourceVersion, allowWatchBookmarks: true },
-      (type: string, object: WatchEvent['object']) => onEvent({ type, object }),
-      (error: unknown) => onDone(error ?? undefined),
+    return this.#timed('watch', () =>
+      this.#watch.watch(
+        `/apis/${kind.group}/${kind.version}/${kind.plural}`,
+        { resourceVersion, allowWatchBookmarks: true },
+        (type: string, object: WatchEvent['object']) =>
+          onEvent({ type, object }),
+        (error: unknown) => onDone(error ?? undefined),
+      ),
     );
   }
 }

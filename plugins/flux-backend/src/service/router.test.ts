@@ -87,7 +87,6 @@ describe('the Flux REST API', () => {
     await bad('?status=broken', /status/);
     await bad('?limit=0', /limit/);
     await bad('?sort=color', /sort/);
-    await bad('?entity=component:default/shop', /labelSelector/);
     await bad('?entity=%3A%3A', /entity ref/);
     await bad('?labelSelector=app%20in%20shop', /Invalid label selector/);
     await bad('?color=red', /color/);

@@ -27,6 +27,11 @@ import Router from 'express-promise-router';
 import { z } from 'zod';
 import { FluxActionService, FluxObjectRef } from './FluxActionService';
 import { FluxSyncEngine } from './FluxSyncEngine';
+import { CatalogService } from '@backstage/plugin-catalog-node';
+import { EntityResolver } from './EntityResolver';
+import { FluxMetrics } from './FluxMetrics';
+import { ClusterRegistrations } from './ClusterRegistrations';
+import { createClusterRoutes } from './clusterRoutes';
 
 /**
  * The request type of backend-plugin-api's services: it is typed against
@@ -41,11 +46,17 @@ function serviceRequest(req: Request): ServiceRequest {
 
 export interface RouterOptions {
   engine: FluxSyncEngine;
+  /** Resolves `GET /objects?entity=` to the entity's annotations. */
+  catalog?: CatalogService;
+  /** Records the latency of every route. */
+  metrics?: FluxMetrics;
   actions: FluxActionService;
   httpAuth: HttpAuthService;
   auth: AuthService;
   permissions: PermissionsService;
   auditor: AuditorService;
+  /** Cluster registration; its routes are served only when given. */
+  registrations?: ClusterRegistrations;
 }
 
 /** `a,b` or repeated `?x=a&x=b`, as a list of non-empty strings. */
@@ -91,14 +102,7 @@ const objectsQuerySchema = z
       .optional(),
     order: z.enum(['asc', 'desc']).optional(),
   })
-  .strict()
-  .refine(q => !q.entity || q.labelSelector || q.kubernetesId, {
-    message:
-      "entity needs the entity's annotations as labelSelector " +
-      '(backstage.io/kubernetes-label-selector) or kubernetesId ' +
-      '(backstage.io/kubernetes-id)',
-    path: ['entity'],
-  });
+  .strict();
 
 const objectParamsSchema = z.object({
   cluster: z.string().min(1),
@@ -137,7 +141,27 @@ export async function createRouter(
 ): Promise<express.Router> {
   const { engine, actions, httpAuth, auth, permissions, auditor } = options;
   const router = Router();
+  const { metrics } = options;
+  if (metrics) {
+    router.use((req, res, next) => {
+      const startedAt = performance.now();
+      res.on('finish', () => {
+        // The route pattern, not the path, so objects do not explode labels.
+        const route = req.route?.path ?? 'unmatched';
+        metrics.recordHttpRequest(
+          String(route),
+          req.method,
+          res.statusCode,
+          (performance.now() - startedAt) / 1000,
+        );
+      });
+      next();
+    });
+  }
   router.use(express.json());
+  const entities = options.catalog
+    ? new EntityResolver(options.catalog)
+    : undefined;
 
   async function authorize(
     credentials: BackstageCredentials,
@@ -178,10 +202,41 @@ export async function createRouter(
     res.json(body);
   });
 
+  if (options.registrations) {
+    router.use(
+      createClusterRoutes({
+        engine,
+        registrations: options.registrations,
+        httpAuth,
+        auth,
+        permissions,
+        auditor,
+      }),
+    );
+  }
+
   router.get('/objects', async (req, res) => {
     const query = parse(objectsQuerySchema, req.query, 'query');
-    await readAccess(req);
-    const body: FluxObjectsResponse = engine.index.query(query);
+    const credentials = await httpAuth.credentials(serviceRequest(req));
+    await authorize(credentials, fluxResourceReadPermission);
+    if (
+      query.entity &&
+      !query.labelSelector &&
+      !query.kubernetesId &&
+      !entities
+    ) {
+      throw new InputError(
+        'entity needs labelSelector or kubernetesId here: this backend has ' +
+          'no catalog to read the entity annotations from',
+      );
+    }
+    const { entity, hint } = entities
+      ? await entities.resolve(query, credentials)
+      : { entity: undefined, hint: undefined };
+    const body: FluxObjectsResponse = {
+      ...engine.index.query(query, entity),
+      ...(hint && { hint }),
+    };
     res.json(body);
   });
 

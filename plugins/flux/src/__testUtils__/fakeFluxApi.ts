@@ -98,6 +98,10 @@ export function fakeFluxApi(
     reconcile: jest.fn(),
     suspend: jest.fn(),
     resume: jest.fn(),
+    registerCluster: jest.fn(),
+    updateCluster: jest.fn(),
+    removeCluster: jest.fn(),
+    testClusterConnection: jest.fn(),
   };
 }
 

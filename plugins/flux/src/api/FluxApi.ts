@@ -1,5 +1,10 @@
 import { createApiRef } from '@backstage/core-plugin-api';
 import {
+  FluxCluster,
+  FluxClusterConnectionTestRequest,
+  FluxClusterConnectionTestResult,
+  FluxClusterRegistrationRequest,
+  FluxClusterUpdateRequest,
   FluxClustersResponse,
   FluxEventsResponse,
   FluxObjectDetail,
@@ -44,6 +49,24 @@ export interface FluxApi {
   suspend(key: FluxObjectKey): Promise<FluxSuspendResponse>;
   /** Resumes and reconciles. */
   resume(key: FluxObjectKey): Promise<FluxReconcileResponse>;
+  /** Registers a cluster with its kubeconfig (needs `flux.cluster.admin`). */
+  registerCluster(
+    request: FluxClusterRegistrationRequest,
+  ): Promise<FluxCluster>;
+  /** Changes a cluster registered through the API; its sync restarts. */
+  updateCluster(
+    name: string,
+    request: FluxClusterUpdateRequest,
+  ): Promise<FluxCluster>;
+  /** Removes a cluster registered through the API, with its objects. */
+  removeCluster(name: string): Promise<void>;
+  /**
+   * Tries a connection: a kubeconfig before it is saved, or a known
+   * cluster by `name`.
+   */
+  testClusterConnection(
+    target: FluxClusterConnectionTestRequest | { name: string },
+  ): Promise<FluxClusterConnectionTestResult>;
 }
 
 /**

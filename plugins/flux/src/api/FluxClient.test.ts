@@ -111,4 +111,76 @@ describe('FluxClient', () => {
     );
     expect(error.statusCode).toBe(403);
   });
+
+  it('registers, updates, tests and removes clusters', async () => {
+    const cluster = { name: 'edge', source: 'registered' };
+    fetch
+      .mockResolvedValueOnce(jsonResponse(cluster, 200))
+      .mockResolvedValueOnce(jsonResponse({ ...cluster, title: 'Edge' }))
+      .mockResolvedValueOnce(jsonResponse({ ok: true, url: 'https://e' }))
+      .mockResolvedValueOnce(jsonResponse({ ok: false, url: 'https://e' }))
+      .mockResolvedValueOnce(new Response(null, { status: 204 }));
+
+    expect(
+      await client.registerCluster({
+        name: 'edge',
+        kubeconfig: 'apiVersion: v1',
+        context: 'admin',
+      }),
+    ).toEqual(cluster);
+    expect(
+      await client.updateCluster('edge/x', { title: 'Edge' }),
+    ).toMatchObject({ title: 'Edge' });
+    expect(
+      await client.testClusterConnection({ kubeconfig: 'apiVersion: v1' }),
+    ).toMatchObject({ ok: true });
+    expect(await client.testClusterConnection({ name: 'edge' })).toMatchObject({
+      ok: false,
+    });
+    expect(await client.removeCluster('edge')).toBeUndefined();
+
+    expect(
+      fetch.mock.calls.map(([url, init]) => [
+        init.method,
+        url,
+        init.body && JSON.parse(init.body),
+      ]),
+    ).toEqual([
+      [
+        'POST',
+        'http://backend/api/flux/clusters',
+        { name: 'edge', kubeconfig: 'apiVersion: v1', context: 'admin' },
+      ],
+      ['PUT', 'http://backend/api/flux/clusters/edge%2Fx', { title: 'Edge' }],
+      [
+        'POST',
+        'http://backend/api/flux/clusters/test',
+        { kubeconfig: 'apiVersion: v1' },
+      ],
+      ['POST', 'http://backend/api/flux/clusters/edge/test', {}],
+      ['DELETE', 'http://backend/api/flux/clusters/edge', undefined],
+    ]);
+  });
+
+  it('fails a registration with the message the backend gives', async () => {
+    fetch.mockResolvedValue(
+      jsonResponse(
+        {
+          error: {
+            name: 'InputError',
+            message: 'The kubeconfig defines no contexts; add one',
+          },
+          response: { statusCode: 400 },
+        },
+        400,
+      ),
+    );
+    const error = await client
+      .registerCluster({ name: 'edge', kubeconfig: '{}' })
+      .catch(e => e);
+    expect(error).toBeInstanceOf(ResponseError);
+    expect(error.cause.message).toBe(
+      'The kubeconfig defines no contexts; add one',
+    );
+  });
 });

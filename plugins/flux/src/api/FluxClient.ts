@@ -1,6 +1,11 @@
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
+  FluxCluster,
+  FluxClusterConnectionTestRequest,
+  FluxClusterConnectionTestResult,
+  FluxClusterRegistrationRequest,
+  FluxClusterUpdateRequest,
   FluxClustersResponse,
   FluxEventsResponse,
   FluxObjectDetail,
@@ -68,8 +73,42 @@ export class FluxClient implements FluxApi {
     return this.request('POST', `${objectPath(key)}/resume`, {});
   }
 
+  async registerCluster(
+    request: FluxClusterRegistrationRequest,
+  ): Promise<FluxCluster> {
+    return this.request('POST', '/clusters', request);
+  }
+
+  async updateCluster(
+    name: string,
+    request: FluxClusterUpdateRequest,
+  ): Promise<FluxCluster> {
+    return this.request(
+      'PUT',
+      `/clusters/${encodeURIComponent(name)}`,
+      request,
+    );
+  }
+
+  async removeCluster(name: string): Promise<void> {
+    await this.request('DELETE', `/clusters/${encodeURIComponent(name)}`);
+  }
+
+  async testClusterConnection(
+    target: FluxClusterConnectionTestRequest | { name: string },
+  ): Promise<FluxClusterConnectionTestResult> {
+    if ('name' in target) {
+      return this.request(
+        'POST',
+        `/clusters/${encodeURIComponent(target.name)}/test`,
+        {},
+      );
+    }
+    return this.request('POST', '/clusters/test', target);
+  }
+
   private async request<T>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
     body?: unknown,
   ): Promise<T> {
@@ -86,6 +125,7 @@ export class FluxClient implements FluxApi {
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }
+    if (response.status === 204) return undefined as T;
     return (await response.json()) as T;
   }
 }

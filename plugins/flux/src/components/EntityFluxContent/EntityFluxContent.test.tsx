@@ -79,14 +79,13 @@ const clusters = [
 ];
 
 describe('EntityFluxContent', () => {
-  it("asks for the entity's objects with its annotations", async () => {
+  it("asks for the entity's objects by its ref, for the backend to resolve", async () => {
     const api = fakeFluxApi({ objects, clusters });
     await render(api);
 
     await screen.findByRole('region', { name: 'Cluster prod' });
     expect(api.getObjects).toHaveBeenCalledWith({
       entity: 'component:default/shop',
-      kubernetesId: 'shop',
       limit: 1000,
     });
   });
@@ -233,6 +232,20 @@ describe('EntityFluxContent', () => {
 
     expect(
       await screen.findByText('No Flux objects found'),
+    ).toBeInTheDocument();
+  });
+
+  it("shows the backend's hint when it gives one", async () => {
+    const api = fakeFluxApi({ objects: [], clusters });
+    api.getObjects.mockResolvedValue({
+      items: [],
+      totalCount: 0,
+      hint: 'component:default/shop has no backstage.io/kubernetes-id annotation',
+    });
+    await render(api);
+
+    expect(
+      await screen.findByText(/has no backstage.io\/kubernetes-id annotation/),
     ).toBeInTheDocument();
   });
 

@@ -16,10 +16,11 @@ import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
+import { stringifyEntityRef } from '@backstage/catalog-model';
 import {
   KUBERNETES_ID_ANNOTATION,
   KUBERNETES_LABEL_SELECTOR_ANNOTATION,
-  entityFluxQuery,
+  isFluxAvailable,
 } from '../../annotations';
 import { fluxApiRef } from '../../api';
 import Alert from '@material-ui/lab/Alert';
@@ -132,8 +133,15 @@ export const EntityFluxContent = ({
 }: EntityFluxContentProps) => {
   const { entity } = useEntity();
   const fluxApi = useApi(fluxApiRef);
-  const query = entityFluxQuery(entity);
+  // The backend reads the annotations (namespace included) from the catalog.
+  const query = isFluxAvailable(entity)
+    ? { entity: stringifyEntityRef(entity), limit: 1000 }
+    : undefined;
   const queryKey = query ? JSON.stringify(query) : undefined;
+  const annotations = entity.metadata.annotations ?? {};
+  const kubernetesId = annotations[KUBERNETES_ID_ANNOTATION]?.trim();
+  const labelSelector =
+    annotations[KUBERNETES_LABEL_SELECTOR_ANNOTATION]?.trim();
 
   const objects = usePolling(
     queryKey,
@@ -212,22 +220,25 @@ export const EntityFluxContent = ({
             missing="data"
             title="No Flux objects found"
             description={
-              <>
-                No Flux object in any cluster matches this entity's{' '}
-                {query.kubernetesId && (
-                  <>
-                    <code>{KUBERNETES_ID_ANNOTATION}</code> label{' '}
-                    <code>{query.kubernetesId}</code>
-                  </>
-                )}
-                {query.kubernetesId && query.labelSelector && ' or '}
-                {query.labelSelector && (
-                  <>
-                    label selector <code>{query.labelSelector}</code>
-                  </>
-                )}
-                .
-              </>
+              objects.value?.hint ?? (
+                <>
+                  No Flux object in any cluster, nor any object in a Flux
+                  inventory, matches this entity's{' '}
+                  {kubernetesId && (
+                    <>
+                      <code>{KUBERNETES_ID_ANNOTATION}</code> label{' '}
+                      <code>{kubernetesId}</code>
+                    </>
+                  )}
+                  {kubernetesId && labelSelector && ' or '}
+                  {labelSelector && (
+                    <>
+                      label selector <code>{labelSelector}</code>
+                    </>
+                  )}
+                  .
+                </>
+              )
             }
           />
         </Grid>

@@ -12,10 +12,11 @@ import {
 import { FLUX_OBJECT_STATUSES } from '@hubbops/plugin-flux-common';
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
+import { stringifyEntityRef } from '@backstage/catalog-model';
 import {
   KUBERNETES_ID_ANNOTATION,
   KUBERNETES_LABEL_SELECTOR_ANNOTATION,
-  entityFluxQuery,
+  isFluxAvailable,
 } from '../../annotations';
 import { fluxApiRef } from '../../api';
 import { DEFAULT_POLL_INTERVAL_MS, usePolling } from '../../hooks/usePolling';
@@ -45,7 +46,10 @@ export const EntityFluxStatusCard = ({
   const { entity } = useEntity();
   const fluxApi = useApi(fluxApiRef);
   const entityRoute = useRouteRef(entityRouteRef);
-  const query = entityFluxQuery(entity);
+  // The backend reads the annotations (namespace included) from the catalog.
+  const query = isFluxAvailable(entity)
+    ? { entity: stringifyEntityRef(entity), limit: 1000 }
+    : undefined;
   const objects = usePolling(
     query ? JSON.stringify(query) : undefined,
     () => fluxApi.getObjects(query),

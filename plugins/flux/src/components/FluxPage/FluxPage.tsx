@@ -10,7 +10,9 @@ import {
   TableColumn,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
 import {
+  fluxClusterAdminPermission,
   FLUX_KINDS,
   FLUX_OBJECT_STATUSES,
   FluxCluster,
@@ -19,6 +21,7 @@ import {
   FluxObjectsQuery,
 } from '@hubbops/plugin-flux-common';
 import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
 import Grid from '@material-ui/core/Grid';
 import TablePagination from '@material-ui/core/TablePagination';
 import TextField from '@material-ui/core/TextField';
@@ -28,12 +31,25 @@ import { fluxApiRef } from '../../api';
 import { formatAge, objectKeyOf, shortRevision } from '../../format';
 import { DEFAULT_POLL_INTERVAL_MS, usePolling } from '../../hooks/usePolling';
 import { ClusterHeader } from '../ClusterHeader';
+import {
+  ClusterRegistrationDialog,
+  ClusterRemovalDialog,
+} from '../ClusterRegistrationDialog';
 import { FluxStatus, statusLabels } from '../FluxStatus';
 import { ObjectDrawer } from '../ObjectDrawer';
 
 const ROWS_PER_PAGE = [25, 50, 100];
 
-const ClusterCard = ({ cluster }: { cluster: FluxCluster }) => {
+const ClusterCard = ({
+  cluster,
+  onEdit,
+  onRemove,
+}: {
+  cluster: FluxCluster;
+  /** Given for registered clusters the user may administer. */
+  onEdit?: () => void;
+  onRemove?: () => void;
+}) => {
   const { health, counts } = cluster;
   const fluxVersion =
     health.fluxRelease ??
@@ -54,6 +70,26 @@ const ClusterCard = ({ cluster }: { cluster: FluxCluster }) => {
           ))}
           <Typography variant="body2">Total: {counts.total}</Typography>
         </Box>
+        {onEdit && onRemove && (
+          <Box mt={1} display="flex" gridGap={8}>
+            <Button
+              size="small"
+              variant="outlined"
+              onClick={onEdit}
+              aria-label={`Edit cluster ${cluster.name}`}
+            >
+              Edit
+            </Button>
+            <Button
+              size="small"
+              variant="outlined"
+              onClick={onRemove}
+              aria-label={`Remove cluster ${cluster.name}`}
+            >
+              Remove
+            </Button>
+          </Box>
+        )}
       </section>
     </InfoCard>
   );
@@ -151,6 +187,12 @@ export const FluxPageContent = ({
   const [page, setPage] = useState(0);
   const [rowsPerPage, setRowsPerPage] = useState(ROWS_PER_PAGE[0]);
   const [selectedKey, setSelectedKey] = useState<string | undefined>();
+  const admin = usePermission({ permission: fluxClusterAdminPermission });
+  /** The registration dialog: for a new cluster, or one to edit. */
+  const [registering, setRegistering] = useState<
+    { cluster?: FluxCluster } | undefined
+  >();
+  const [removing, setRemoving] = useState<FluxCluster | undefined>();
 
   useDebounce(
     () => {
@@ -200,9 +242,20 @@ export const FluxPageContent = ({
   return (
     <Grid container spacing={3}>
       <Grid item xs={12}>
-        <Typography variant="h5" component="h2" gutterBottom>
-          Clusters
-        </Typography>
+        <Box display="flex" alignItems="center" justifyContent="space-between">
+          <Typography variant="h5" component="h2" gutterBottom>
+            Clusters
+          </Typography>
+          {admin.allowed && (
+            <Button
+              color="primary"
+              variant="outlined"
+              onClick={() => setRegistering({})}
+            >
+              Add cluster
+            </Button>
+          )}
+        </Box>
         {clusters.error && <ResponseErrorPanel error={clusters.error} />}
         {clusters.loading && <Progress />}
         {clusters.value && clusterList.length === 0 && (
@@ -215,7 +268,14 @@ export const FluxPageContent = ({
       </Grid>
       {clusterList.map(c => (
         <Grid item xs={12} md={6} lg={4} key={c.name}>
-          <ClusterCard cluster={c} />
+          <ClusterCard
+            cluster={c}
+            {...(admin.allowed &&
+              c.registration && {
+                onEdit: () => setRegistering({ cluster: c }),
+                onRemove: () => setRemoving(c),
+              })}
+          />
         </Grid>
       ))}
       <Grid item xs={12}>
@@ -319,6 +379,30 @@ export const FluxPageContent = ({
         onClose={() => setSelectedKey(undefined)}
         onChanged={objects.refresh}
       />
+      {registering && (
+        <ClusterRegistrationDialog
+          key={registering.cluster?.name ?? ''}
+          open
+          cluster={registering.cluster}
+          onClose={() => setRegistering(undefined)}
+          onSaved={() => {
+            setRegistering(undefined);
+            clusters.refresh();
+            objects.refresh();
+          }}
+        />
+      )}
+      {removing && (
+        <ClusterRemovalDialog
+          cluster={removing}
+          onClose={() => setRemoving(undefined)}
+          onRemoved={() => {
+            setRemoving(undefined);
+            clusters.refresh();
+            objects.refresh();
+          }}
+        />
+      )}
     </Grid>
   );
 };
