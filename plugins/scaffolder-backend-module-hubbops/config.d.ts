@@ -1,6 +1,23 @@
 export interface Config {
   /** Configuration of the HubbOps scaffolder actions. */
   hubbops?: {
+    /**
+     * The `hubbops:codegen:service` action: defaults per service type
+     * (`node`, `python`, `go`, or a type added by another module).
+     */
+    codegen?: {
+      [serviceType: string]: {
+        /**
+         * The image generated Containerfiles build FROM when the template
+         * gives no `baseImage`, e.g. `localhost:5000/base/node:22` for an
+         * offline registry. Defaults: node `docker.io/library/node:22-slim`,
+         * python `docker.io/library/python:3.12-slim`, go (build stage)
+         * `docker.io/library/golang:1.22`.
+         * @visibility backend
+         */
+        baseImage?: string;
+      };
+    };
     /** The `hubbops:image:build` action. */
     imageBuild?: {
       /**
@@ -87,6 +104,57 @@ export interface Config {
          */
         path?: string;
       };
+    };
+    /** Git servers that `hubbops:gitops:push` pushes to over HTTP(S). */
+    git?: {
+      /**
+       * Credentials per git host, sent as an `Authorization` header through
+       * git's environment (never in URLs, argv or logs). GitHub hosts under
+       * `integrations.github` use that integration instead. Templates cannot
+       * pass credentials.
+       * @visibility backend
+       */
+      credentials?: Array<{
+        /**
+         * The host as written in clone URLs: `git.example.com`,
+         * `localhost:7007`.
+         * @visibility backend
+         */
+        host: string;
+        /**
+         * User name; goes with `password`, or with `token` for servers that
+         * take a token as the password.
+         * @visibility backend
+         */
+        username?: string;
+        /**
+         * Password for basic auth.
+         * @visibility secret
+         */
+        password?: string;
+        /**
+         * Access token: the basic-auth password with `username`, else sent
+         * as `Authorization: Bearer <token>`.
+         * @visibility secret
+         */
+        token?: string;
+      }>;
+      /**
+       * Committer of GitOps commits, and author when the template's user has
+       * no email in the catalog. Default `HubbOps <hubbops@localhost>`.
+       */
+      author?: {
+        /** @visibility backend */
+        name?: string;
+        /** @visibility backend */
+        email?: string;
+      };
+      /**
+       * Pushes to try when others keep pushing to the same branch first
+       * (each retry rebases). Default 5.
+       * @visibility backend
+       */
+      pushAttempts?: number;
     };
   };
 }

@@ -8,3 +8,5 @@ export * from './database';
 export * from './registry';
 export * from './kubernetes';
 export * from './flux';
+export * from './git';
+export * from './github';

@@ -152,6 +152,9 @@ async function startCluster(spec: DemoClusterSpec): Promise<RunningCluster> {
     const controller = startSimulatedFluxController(server, {
       distribution: spec.distribution,
       reconcileDelayMs: 50,
+      // Apps created from templates point at real repositories (the
+      // embedded git server): resolve their revisions with git.
+      gitSources: true,
     });
     return { spec, server, controller, token };
   } catch (error) {

@@ -46,8 +46,14 @@ describe('scaffolderModuleHubbops', () => {
       ],
     });
 
-    expect(added.map(action => action.id)).toEqual(['hubbops:image:build']);
-    const [action] = added;
+    expect(added.map(action => action.id)).toEqual(
+      expect.arrayContaining([
+        'hubbops:image:build',
+        'hubbops:codegen:service',
+        'hubbops:codegen:manifests',
+      ]),
+    );
+    const action = added.find(a => a.id === 'hubbops:image:build')!;
     expect(action.supportsDryRun).toBe(true);
     const input = action.schema?.input as any;
     expect(input.required).toEqual(['image']);
@@ -120,5 +126,14 @@ describe('scaffolderModuleHubbops', () => {
     expect(action?.schema?.input?.required).toEqual(['image']);
     expect(action?.schema?.input?.properties?.contextPath?.default).toBe('.');
     expect(action?.schema?.output?.properties?.imageRef).toBeDefined();
+    const service = actions.find(a => a.id === 'hubbops:codegen:service');
+    expect(service?.schema?.input?.required).toEqual(['type', 'name', 'owner']);
+    const manifests = actions.find(a => a.id === 'hubbops:codegen:manifests');
+    expect(manifests?.schema?.input?.required).toEqual([
+      'name',
+      'image',
+      'source',
+      'gitopsPath',
+    ]);
   });
 });

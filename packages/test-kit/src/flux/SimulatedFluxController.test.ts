@@ -6,6 +6,11 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { AddressInfo, createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import {
   KubernetesObject,
   startTestKubernetesApiServer,
@@ -657,6 +662,312 @@ describe('SimulatedFluxController on legacy Flux APIs', () => {
     } finally {
       await controller.stop();
       await server.stop();
+    }
+  });
+});
+
+describe('SimulatedFluxController with real git sources', () => {
+  let server: TestKubernetesApiServer;
+  let controller: SimulatedFluxController;
+  let root: string;
+  let bare: string;
+  let work: string;
+
+  const git = (args: string[], cwd?: string) =>
+    execFileSync('git', args, {
+      cwd,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 'Test',
+        GIT_AUTHOR_EMAIL: 'test@example.com',
+        GIT_COMMITTER_NAME: 'Test',
+        GIT_COMMITTER_EMAIL: 'test@example.com',
+      },
+    }).trim();
+  /** Commits a file to `main` and pushes it to the bare repository. */
+  const commit = async (file: string, content: string) => {
+    await mkdir(dirname(join(work, file)), { recursive: true });
+    await writeFile(join(work, file), content);
+    git(['add', '-A'], work);
+    git(['commit', '--quiet', '-m', `write ${file}`], work);
+    git(['push', '--quiet', 'origin', 'HEAD:main'], work);
+    return git(['rev-parse', 'HEAD'], work);
+  };
+  const repo = (name: string) =>
+    server.store.get({ ...GIT, namespace: 'flux-system', name });
+  const ks = (name: string) =>
+    server.store.get({ ...KS, namespace: 'flux-system', name });
+  const createSource = (name: string, url: string, ref: object) =>
+    server.store.create({
+      ...GIT,
+      metadata: { name, namespace: 'flux-system' },
+      spec: { url, interval: '1m', ref },
+    });
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'flux-git-'));
+    bare = join(root, 'fleet.git');
+    work = join(root, 'work');
+    git(['init', '--quiet', '--bare', '-b', 'main', bare]);
+    git(['init', '--quiet', '-b', 'main', work]);
+    git(['remote', 'add', 'origin', bare], work);
+    server = await startTestKubernetesApiServer();
+    registerFluxResources(server);
+  });
+
+  afterEach(async () => {
+    await controller?.stop();
+    await server.stop();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('resolves the branch with git ls-remote and follows pushes on request', async () => {
+    const first = await commit('apps/shop/deployment.yaml', 'kind: List\n');
+    createSource('fleet', `file://${bare}`, { branch: 'main' });
+    server.store.create({
+      ...KS,
+      metadata: { name: 'shop', namespace: 'flux-system' },
+      spec: {
+        interval: '10m',
+        path: './apps/shop',
+        prune: true,
+        sourceRef: { kind: 'GitRepository', name: 'fleet' },
+      },
+    });
+    controller = startSimulatedFluxController(server, {
+      reconcileDelayMs: 5,
+      gitSources: true,
+    });
+    await waitFor(
+      () =>
+        (ks('shop')?.status as any)?.lastAppliedRevision ===
+        `main@sha1:${first}`,
+      10_000,
+    );
+    expect(ready(repo('fleet'))).toMatchObject({
+      status: 'True',
+      message: `stored artifact for revision 'main@sha1:${first}'`,
+    });
+
+    const second = await commit('apps/shop/service.yaml', 'kind: List\n');
+    const token = controller.requestReconcile({
+      kind: 'GitRepository',
+      name: 'fleet',
+    });
+    await waitFor(
+      () =>
+        (repo('fleet')?.status as any)?.lastHandledReconcileAt === token &&
+        (ks('shop')?.status as any)?.lastAppliedRevision ===
+          `main@sha1:${second}`,
+      10_000,
+    );
+    expect(ready(ks('shop'))).toMatchObject({
+      status: 'True',
+      message: `Applied revision: main@sha1:${second}`,
+    });
+  });
+
+  it('resolves tags, and picks up pushes on its interval', async () => {
+    const first = await commit('README.md', 'one');
+    git(['tag', '-a', '-m', 'release', 'v1.0.0'], work);
+    git(['push', '--quiet', 'origin', 'v1.0.0'], work);
+    createSource('tagged', `file://${bare}`, { tag: 'v1.0.0' });
+    createSource('fleet', `file://${bare}`, { branch: 'main' });
+    controller = startSimulatedFluxController(server, {
+      reconcileDelayMs: 5,
+      gitSources: true,
+      gitIntervalMs: 50,
+    });
+    await waitFor(
+      () =>
+        (repo('tagged')?.status as any)?.artifact?.revision ===
+        `v1.0.0@sha1:${first}`,
+      10_000,
+    );
+    const second = await commit('README.md', 'two');
+    await waitFor(
+      () =>
+        (repo('fleet')?.status as any)?.artifact?.revision ===
+        `main@sha1:${second}`,
+      10_000,
+    );
+    // Nobody asked: the interval fetched it. The tag did not move.
+    expect(
+      repo('fleet')!.metadata.annotations?.['reconcile.fluxcd.io/requestedAt'],
+    ).toBeUndefined();
+    expect((repo('tagged')!.status as any).artifact.revision).toBe(
+      `v1.0.0@sha1:${first}`,
+    );
+  });
+
+  it("fails the source with Flux's git errors, and recovers once the branch exists", async () => {
+    await commit('README.md', 'one');
+    const missingRepo = `file://${join(root, 'missing.git')}`;
+    createSource('missing', missingRepo, { branch: 'main' });
+    createSource('fleet', `file://${bare}`, { branch: 'release' });
+    controller = startSimulatedFluxController(server, {
+      reconcileDelayMs: 5,
+      gitSources: true,
+    });
+    await waitFor(
+      () =>
+        ready(repo('missing'))?.status === 'False' &&
+        ready(repo('fleet'))?.status === 'False',
+      10_000,
+    );
+    expect(ready(repo('missing'))).toMatchObject({
+      reason: 'GitOperationFailed',
+      message: expect.stringMatching(
+        new RegExp(
+          `^failed to checkout and determine revision: unable to clone '${missingRepo}': .*does not appear to be a git repository`,
+        ),
+      ),
+    });
+    expect(ready(repo('fleet'))).toMatchObject({
+      reason: 'GitOperationFailed',
+      message: `failed to checkout and determine revision: unable to clone 'file://${bare}': couldn't find remote ref "refs/heads/release"`,
+    });
+
+    git(['push', '--quiet', 'origin', 'HEAD:release'], work);
+    const sha = git(['rev-parse', 'HEAD'], work);
+    controller.requestReconcile({ kind: 'GitRepository', name: 'fleet' });
+    await waitFor(() => ready(repo('fleet'))?.status === 'True', 10_000);
+    expect((repo('fleet')?.status as any).artifact.revision).toBe(
+      `release@sha1:${sha}`,
+    );
+  });
+
+  it('reports the inventory kubectl kustomize builds from spec.path at the commit', async () => {
+    await commit(
+      'apps/shop/deployment.yaml',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: shop\n',
+    );
+    await commit(
+      'apps/shop/nested/service.yaml',
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: shop\n',
+    );
+    const sha = await commit('apps/shop/notes.yaml', 'just: notes\n');
+    createSource('fleet', `file://${bare}`, { branch: 'main' });
+    server.store.create({
+      ...KS,
+      metadata: { name: 'shop', namespace: 'flux-system' },
+      spec: {
+        interval: '10m',
+        path: './apps/shop',
+        prune: true,
+        targetNamespace: 'shop',
+        sourceRef: { kind: 'GitRepository', name: 'fleet' },
+      },
+    });
+    controller = startSimulatedFluxController(server, {
+      reconcileDelayMs: 5,
+      gitSources: true,
+    });
+    await waitFor(() => ready(ks('shop'))?.status === 'True', 10_000);
+    expect(ks('shop')!.status).toMatchObject({
+      lastAppliedRevision: `main@sha1:${sha}`,
+      inventory: {
+        entries: expect.arrayContaining([
+          { id: 'shop_shop_apps_Deployment', v: 'v1' },
+          { id: 'shop_shop__Service', v: 'v1' },
+        ]),
+      },
+    });
+    expect((ks('shop')!.status as any).inventory.entries).toHaveLength(2);
+  });
+
+  it("fails a Kustomization with Flux's messages when its path is missing or kustomize fails", async () => {
+    const sha = await commit(
+      'apps/broken/kustomization.yaml',
+      'resources:\n  - missing.yaml\n',
+    );
+    createSource('fleet', `file://${bare}`, { branch: 'main' });
+    for (const [name, path] of [
+      ['lost', './apps/lost'],
+      ['broken', './apps/broken'],
+    ]) {
+      server.store.create({
+        ...KS,
+        metadata: { name, namespace: 'flux-system' },
+        spec: {
+          interval: '10m',
+          path,
+          prune: true,
+          sourceRef: { kind: 'GitRepository', name: 'fleet' },
+        },
+      });
+    }
+    controller = startSimulatedFluxController(server, {
+      reconcileDelayMs: 5,
+      gitSources: true,
+    });
+    // First "Source artifact not found", then the build at the commit.
+    const built = (name: string) =>
+      ready(ks(name))?.status === 'False' &&
+      (ks(name)!.status as any).lastAttemptedRevision === `main@sha1:${sha}`;
+    await waitFor(() => built('lost') && built('broken'), 10_000);
+    expect(ready(ks('lost'))).toMatchObject({
+      reason: 'ArtifactFailed',
+      message: expect.stringMatching(
+        /^kustomization path not found: stat \/.*\/kustomization-[^/]+\/apps\/lost: no such file or directory$/,
+      ),
+    });
+    expect(ready(ks('broken'))).toMatchObject({
+      reason: 'BuildFailed',
+      message: expect.stringMatching(
+        /^kustomize build failed: .*missing\.yaml/,
+      ),
+    });
+  });
+
+  it('lets a revision set by a test win over the remote', async () => {
+    createSource('unreachable', 'https://github.invalid/example/fleet', {
+      branch: 'main',
+    });
+    controller = startSimulatedFluxController(server, {
+      reconcileDelayMs: 5,
+      gitSources: true,
+    });
+    controller.setSourceRevision(
+      { kind: 'GitRepository', name: 'unreachable' },
+      `main@sha1:${'a'.repeat(40)}`,
+    );
+    await waitFor(() => ready(repo('unreachable'))?.status === 'True', 10_000);
+    expect((repo('unreachable')?.status as any).artifact.revision).toBe(
+      `main@sha1:${'a'.repeat(40)}`,
+    );
+  });
+
+  it('kills a hanging git process on stop()', async () => {
+    const sockets = new Set<Socket>();
+    let closed = 0;
+    // Accepts connections and never answers, like a stuck git server.
+    const hang = createServer(socket => {
+      sockets.add(socket);
+      socket.resume();
+      socket.on('close', () => {
+        closed += 1;
+      });
+    });
+    await new Promise<void>(resolve => hang.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = hang.address() as AddressInfo;
+      createSource('stuck', `http://127.0.0.1:${port}/fleet.git`, {
+        branch: 'main',
+      });
+      controller = startSimulatedFluxController(server, {
+        reconcileDelayMs: 5,
+        gitSources: true,
+      });
+      await waitFor(() => sockets.size > 0, 10_000);
+      const started = Date.now();
+      await controller.stop();
+      await waitFor(() => closed === sockets.size, 2000);
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise(resolve => hang.close(resolve));
     }
   });
 });

@@ -11,6 +11,17 @@ import {
 } from '../kubernetes';
 import { FluxEventRecorder } from './FluxEventRecorder';
 import { writeFluxControllerDeployments } from './FluxControllerDeployments';
+import { rm } from 'node:fs/promises';
+import { ChildProcesses } from './ChildProcesses';
+import {
+  commitOfRevision,
+  GitReference,
+  GitRemote,
+  GitResolution,
+  isResolvableGitUrl,
+} from './GitRemote';
+import { buildKustomization, KustomizationBuild } from './KustomizationBuild';
+import { parseGoDuration } from './GoDuration';
 import { buildFluxReport, fluxReportStatus } from './FluxReportBuilder';
 import {
   FLUX_KINDS,
@@ -76,6 +87,21 @@ export interface SimulatedFluxControllerOptions {
   finalizers?: boolean;
   /** Keep a FluxReport `flux` up to date if the kind is registered (default true). */
   fluxReport?: boolean;
+  /**
+   * Resolve GitRepositories whose `spec.url` is `http(s)://` or `file://`
+   * for real with `git ls-remote` (default false): the revision is the
+   * commit the ref points at, and git errors fail the source the way
+   * source-controller does. A revision set with `setSourceRevision` or the
+   * revision annotation still wins. Kustomizations using such a source
+   * check `spec.path` at that commit and, where `kubectl` is installed,
+   * report the inventory `kubectl kustomize` builds (or its failure).
+   */
+  gitSources?: boolean;
+  /**
+   * How often real git sources are resolved again without a request
+   * (default: each object's `spec.interval`).
+   */
+  gitIntervalMs?: number;
 }
 
 /** Annotations demo seeds can use instead of the controller API. */
@@ -170,9 +196,9 @@ export class SimulatedFluxController {
   readonly #options: Required<
     Omit<
       SimulatedFluxControllerOptions,
-      'distribution' | 'generation' | 'namespace'
+      'distribution' | 'generation' | 'namespace' | 'gitIntervalMs'
     >
-  >;
+  > & { gitIntervalMs?: number };
   readonly #events: FluxEventRecorder;
   readonly #memory = new Map<string, ObjectMemory>();
   readonly #failures = new Map<string, Failure>();
@@ -181,6 +207,14 @@ export class SimulatedFluxController {
   readonly #revisions = new Map<string, string>();
   readonly #inventories = new Map<string, InventoryEntry[]>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #processes = new ChildProcesses();
+  readonly #git = new GitRemote(this.#processes);
+  /** What each Kustomization built from its real git source last. */
+  readonly #builds = new Map<string, KustomizationBuild>();
+  /** What `git ls-remote` said last, per GitRepository. */
+  readonly #gitResolutions = new Map<string, GitResolution>();
+  /** Interval re-resolves of real git sources; not counted as busy. */
+  readonly #gitTimers = new Map<string, NodeJS.Timeout>();
   #requestCounter = 0;
   #unsubscribe?: () => void;
   #reportTimer?: NodeJS.Timeout;
@@ -201,6 +235,8 @@ export class SimulatedFluxController {
       events: options.events ?? true,
       finalizers: options.finalizers ?? true,
       fluxReport: options.fluxReport ?? true,
+      gitSources: options.gitSources ?? false,
+      gitIntervalMs: options.gitIntervalMs,
     };
     this.#events = new FluxEventRecorder(this.#store);
   }
@@ -241,6 +277,9 @@ export class SimulatedFluxController {
     for (const memory of this.#memory.values()) memory.timer = undefined;
     if (this.#reportTimer) clearTimeout(this.#reportTimer);
     this.#reportTimer = undefined;
+    for (const timer of this.#gitTimers.values()) clearTimeout(timer);
+    this.#gitTimers.clear();
+    await this.#processes.stop();
   }
 
   /** Resolves once no reconcile is scheduled or running. */
@@ -396,6 +435,11 @@ export class SimulatedFluxController {
         this.#timers.delete(memory.timer);
       }
       this.#memory.delete(objectKey(object));
+      const gitTimer = this.#gitTimers.get(objectKey(object));
+      if (gitTimer) clearTimeout(gitTimer);
+      this.#gitTimers.delete(objectKey(object));
+      this.#gitResolutions.delete(objectKey(object));
+      this.#builds.delete(objectKey(object));
       return;
     }
     this.#consider(object);
@@ -537,15 +581,32 @@ export class SimulatedFluxController {
         kind === 'Kustomization' || kind === 'HelmRelease'
           ? this.#resolveSource(object)
           : undefined;
-      const revision = SOURCE_KINDS.has(kind)
-        ? this.#desiredRevision(object)
-        : source?.revision;
+      const realGit = this.#usesRealGit(object);
+      let revision: string | undefined;
+      if (SOURCE_KINDS.has(kind)) {
+        // A real remote is only known once asked, as source-controller's.
+        revision = realGit ? undefined : this.#desiredRevision(object);
+      } else {
+        revision = source?.revision;
+      }
       this.#store.patchStatus(ref, () =>
         progressingStatus(object!, progressingMessage(object!, kind, revision)),
       );
 
       if (this.#options.progressingMs > 0) {
         await this.#sleep(this.#options.progressingMs);
+        if (!this.#running) return;
+      }
+      if (realGit) {
+        const current = this.#store.get(ref);
+        if (!current) return;
+        await this.#resolveGit(current);
+        if (!this.#running) return;
+      }
+      if (kind === 'Kustomization' && this.#options.gitSources) {
+        const current = this.#store.get(ref);
+        if (!current) return;
+        await this.#buildFromGit(current);
         if (!this.#running) return;
       }
       const fresh = this.#store.get(ref);
@@ -558,6 +619,7 @@ export class SimulatedFluxController {
         ? this.#desiredRevision(fresh)
         : this.#resolveSource(fresh).revision;
       const written = this.#store.patchStatus(ref, () => result.status);
+      if (realGit) this.#scheduleGitInterval(written);
       if (this.#options.events) {
         const controller = FLUX_KINDS[kind].controller;
         for (const event of result.events) {
@@ -584,6 +646,16 @@ export class SimulatedFluxController {
   #failureFor(object: KubernetesObject): Failure | undefined {
     const configured = this.#failures.get(objectKey(object));
     if (configured) return configured;
+    if (this.#usesRealGit(object)) {
+      const resolution = this.#gitResolutions.get(objectKey(object));
+      if (resolution && 'error' in resolution) {
+        return {
+          reason: 'GitOperationFailed',
+          message: resolution.error,
+          stalled: false,
+        };
+      }
+    }
     const annotations = object.metadata.annotations ?? {};
     const reason = annotations[SIMULATION_ANNOTATIONS.failReason];
     const message = annotations[SIMULATION_ANNOTATIONS.failMessage];
@@ -600,11 +672,118 @@ export class SimulatedFluxController {
   }
 
   #desiredRevision(source: KubernetesObject): string {
+    const explicit = this.#explicitRevision(source);
+    if (explicit) return explicit;
+    if (this.#usesRealGit(source)) {
+      const resolution = this.#gitResolutions.get(objectKey(source));
+      if (resolution && 'revision' in resolution) return resolution.revision;
+      // Not resolved yet, or failing: Flux keeps the artifact it has.
+      return stringField(source, 'status', 'artifact', 'revision') ?? '';
+    }
+    return defaultSourceRevision(source, this.#isLegacy());
+  }
+
+  #explicitRevision(source: KubernetesObject): string | undefined {
     return (
       this.#revisions.get(objectKey(source)) ??
-      source.metadata.annotations?.[SIMULATION_ANNOTATIONS.revision] ??
-      defaultSourceRevision(source, this.#isLegacy())
+      source.metadata.annotations?.[SIMULATION_ANNOTATIONS.revision]
     );
+  }
+
+  /** A GitRepository `git` can reach, with no revision imposed by a test. */
+  #usesRealGit(object: KubernetesObject): boolean {
+    return (
+      this.#options.gitSources &&
+      object.kind === 'GitRepository' &&
+      isResolvableGitUrl(stringField(object, 'spec', 'url')) &&
+      this.#explicitRevision(object) === undefined
+    );
+  }
+
+  async #resolveGit(object: KubernetesObject): Promise<void> {
+    const ref = fieldOf(object, 'spec', 'ref');
+    const gitRef: GitReference = {};
+    for (const key of ['branch', 'tag', 'name', 'commit'] as const) {
+      const value = isJsonObject(ref) ? ref[key] : undefined;
+      if (typeof value === 'string' && value) gitRef[key] = value;
+    }
+    const resolution = await this.#git.resolve(
+      stringField(object, 'spec', 'url')!,
+      gitRef,
+      this.#isLegacy(),
+    );
+    this.#gitResolutions.set(objectKey(object), resolution);
+  }
+
+  /**
+   * Checks out the commit of a Kustomization's real git source and builds
+   * `spec.path` as kustomize-controller would; other sources are left to
+   * the simulation.
+   */
+  async #buildFromGit(object: KubernetesObject): Promise<void> {
+    const key = objectKey(object);
+    const source = this.#resolveSource(object);
+    const url = stringField(source.object, 'spec', 'url');
+    const commit = commitOfRevision(source.revision);
+    if (
+      source.kind !== 'GitRepository' ||
+      !source.object ||
+      !this.#usesRealGit(source.object) ||
+      !url ||
+      !commit
+    ) {
+      this.#builds.delete(key);
+      return;
+    }
+    let checkout: string | undefined;
+    let build: KustomizationBuild;
+    try {
+      checkout = await this.#git.checkout(url, commit);
+      build = await buildKustomization({
+        checkout,
+        path: stringField(object, 'spec', 'path'),
+        targetNamespace: stringField(object, 'spec', 'targetNamespace'),
+        processes: this.#processes,
+        isNamespaced: (group, kind) =>
+          this.#resourceOf(group, kind)?.namespaced ?? true,
+      });
+    } catch (error) {
+      build = {
+        failure: {
+          reason: 'ArtifactFailed',
+          message: `failed to download artifact, error: ${
+            (error as Error).message
+          }`,
+          stalled: false,
+        },
+      };
+    } finally {
+      if (checkout) await rm(checkout, { recursive: true, force: true });
+    }
+    this.#builds.set(key, build);
+  }
+
+  /** source-controller fetches again every `spec.interval`. */
+  #scheduleGitInterval(object: KubernetesObject) {
+    const key = objectKey(object);
+    const previous = this.#gitTimers.get(key);
+    if (previous) clearTimeout(previous);
+    const ms =
+      this.#options.gitIntervalMs ??
+      parseGoDuration(stringField(object, 'spec', 'interval')) ??
+      60_000;
+    const timer = setTimeout(() => {
+      this.#gitTimers.delete(key);
+      if (!this.#running) return;
+      this.#reconfigure({
+        kind: 'GitRepository',
+        namespace: object.metadata.namespace,
+        name: object.metadata.name ?? '',
+      });
+    }, ms);
+    // Interval polls must not keep a test process alive.
+    timer.unref();
+    this.#gitTimers.set(key, timer);
   }
 
   #sourceRefOf(
@@ -697,11 +876,16 @@ export class SimulatedFluxController {
     }
     if (kind === 'Kustomization') {
       const source = this.#resolveSource(object);
-      failure = this.#sourceFailure(source) ?? failure;
+      const build = this.#builds.get(objectKey(object));
+      failure =
+        this.#sourceFailure(source) ??
+        failure ??
+        (build && 'failure' in build ? build.failure : undefined);
       return kustomizationStatus(
         this.#context(object, kind, durationMs, failure),
         source.revision,
-        this.#inventoryFor(object),
+        this.#inventoryFor(object) ??
+          (build && 'inventory' in build ? build.inventory : undefined),
         // status.history arrived with kustomize-controller v1.7 (Flux 2.7).
         this.#distribution.version !== '0.41',
       );
