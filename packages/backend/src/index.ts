@@ -21,6 +21,9 @@ backend.add(
 );
 // HubbOps actions: hubbops:image:build, ...
 backend.add(import('@hubbops/plugin-scaffolder-backend-module-hubbops'));
+// Embedded git server for code and GitOps repositories (development default;
+// unauthenticated, on only with hubbopsGit.enabled)
+backend.add(import('@hubbops/plugin-hubbops-git-backend'));
 
 // techdocs plugin
 backend.add(import('@backstage/plugin-techdocs-backend'));

@@ -29,4 +29,9 @@ export type {
   TestImageRuntimeConfig,
 } from './testImages';
 export { createFixtureTar } from './tar';
+export { pushNodeBaseImage } from './nodeBaseImage';
+export type {
+  NodeBaseImageOptions,
+  PushedNodeBaseImage,
+} from './nodeBaseImage';
 export type { TarFixtureEntry } from './tar';

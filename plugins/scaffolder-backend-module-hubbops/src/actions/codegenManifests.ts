@@ -1,13 +1,10 @@
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { createHash } from 'node:crypto';
-import { realpath } from 'node:fs/promises';
 import { z as zod } from 'zod/v3';
 import { dnsLabel, isDnsLabel } from '../codegen/dnsLabel';
-import {
-  GeneratedFileWriter,
-  resolveTargetDirectory,
-} from '../codegen/GeneratedFileWriter';
+import { GeneratedFileWriter } from '../codegen/GeneratedFileWriter';
+import { writeGeneratedFiles } from '../codegen/writeGeneratedFiles';
 import { parseActionInput } from '../codegen/parseActionInput';
 import { GeneratedFile } from '../codegen/ServiceTypeHandler';
 import {
@@ -385,22 +382,14 @@ export function createCodegenManifestsAction() {
         }
       }
 
-      let workspacePath: string;
-      try {
-        workspacePath = await realpath(ctx.workspacePath);
-      } catch {
-        throw new InputError(
-          `the workspace ${ctx.workspacePath} does not exist`,
-        );
-      }
-      const target = resolveTargetDirectory(
-        workspacePath,
-        input.targetPath,
-        'targetPath',
-      );
+      const writer = await GeneratedFileWriter.open({
+        workspacePath: ctx.workspacePath,
+        targetPath: input.targetPath,
+        signal: ctx.signal,
+      });
       ctx.logger.info(
         `rendering manifests for ${spec.name} (${spec.image}) in ${
-          target.relative
+          writer.relative
         }: environments ${spec.environments.join(', ')}, Flux ${
           spec.source.kind
         } ${spec.source.url}, path ${spec.gitopsPath}`,
@@ -411,19 +400,14 @@ export function createCodegenManifestsAction() {
         ? await render()
         : await ctx.checkpoint<GeneratedFile[]>({
             key: `codegen-manifests-${createHash('sha256')
-              .update(JSON.stringify({ spec, target: target.relative }))
+              .update(JSON.stringify({ spec, target: writer.relative }))
               .digest('hex')}`,
             fn: render,
           });
-      const writer = new GeneratedFileWriter({
-        workspacePath,
-        directory: target.directory,
-        signal: ctx.signal,
-      });
       files.forEach(file => writer.resolve(file));
 
       const kustomizations = fluxKustomizations(spec);
-      ctx.output('path', target.relative);
+      ctx.output('path', writer.relative);
       ctx.output(
         'files',
         files.map(file => file.path),
@@ -439,25 +423,15 @@ export function createCodegenManifestsAction() {
         namespace: 'flux-system',
       });
       ctx.output('environments', spec.environments);
-      if (ctx.isDryRun) {
-        for (const file of files) {
-          ctx.logger.info(
-            `dry run: would write ${target.relative}/${file.path}`,
-          );
-        }
-        ctx.output('changed', []);
-        ctx.logger.info('dry run: nothing was written');
-        return;
-      }
-      const result = await writer.write(files);
-      for (const file of result.changed) {
-        ctx.logger.info(`wrote ${target.relative}/${file}`);
-      }
-      ctx.output('changed', result.changed);
-      ctx.logger.info(
-        result.changed.length
-          ? `rendered ${files.length} files, ${result.changed.length} written, ${result.unchanged.length} already up to date`
-          : `all ${files.length} files were already up to date; nothing changed`,
+      ctx.output(
+        'changed',
+        await writeGeneratedFiles({
+          writer,
+          files,
+          dryRun: ctx.isDryRun === true,
+          logger: ctx.logger,
+          made: 'rendered',
+        }),
       );
     },
   });

@@ -1,5 +1,4 @@
 import { createMockDirectory } from '@backstage/backend-test-utils';
-import { ConfigReader } from '@backstage/config';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,33 +6,17 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { builtInServiceTypes } from '../codegen/builtInServiceTypes';
-import { ServiceTypeRegistry } from '../codegen/ServiceTypeRegistry';
 import { ServiceTypeHandler } from '../codegen/ServiceTypeHandler';
 import {
   CheckpointStore,
   runAction,
 } from '../codegen/__testUtils__/ActionHarness';
-import { createCodegenServiceAction } from './codegenService';
+import {
+  createCodegenServiceTestAction,
+  shopApiInput,
+} from '../codegen/__testUtils__/codegenServiceTestAction';
 
 jest.setTimeout(60_000);
-
-function createAction(
-  config: object = {},
-  handlers: ServiceTypeHandler<any>[] = builtInServiceTypes,
-) {
-  return createCodegenServiceAction({
-    config: new ConfigReader(config),
-    serviceTypes: new ServiceTypeRegistry(handlers),
-  });
-}
-
-const baseInput = {
-  name: 'shop-api',
-  owner: 'group:default/team-a',
-  description: 'Sells things',
-  system: 'shop',
-  port: 8181,
-};
 
 describe('hubbops:codegen:service', () => {
   const mockDir = createMockDirectory();
@@ -48,20 +31,20 @@ describe('hubbops:codegen:service', () => {
   describe('node', () => {
     it('takes the base image from the input, else from hubbops.codegen.node.baseImage', async () => {
       await runAction(
-        createAction({
+        createCodegenServiceTestAction({
           hubbops: {
             codegen: { node: { baseImage: 'localhost:5000/base/node:22' } },
           },
         }),
-        { input: { ...baseInput, type: 'node' }, workspacePath },
+        { input: { ...shopApiInput, type: 'node' }, workspacePath },
       );
       expect(
         await readFile(path.join(workspacePath, 'Containerfile'), 'utf8'),
       ).toMatch(/^FROM localhost:5000\/base\/node:22\n/);
 
-      await runAction(createAction(), {
+      await runAction(createCodegenServiceTestAction(), {
         input: {
-          ...baseInput,
+          ...shopApiInput,
           type: 'node',
           baseImage: 'registry.example.com/node:22',
           targetPath: 'other',
@@ -75,8 +58,8 @@ describe('hubbops:codegen:service', () => {
   });
 
   it('writes a catalog-info.yaml with the annotations the suite uses', async () => {
-    await runAction(createAction(), {
-      input: { ...baseInput, type: 'go' },
+    await runAction(createCodegenServiceTestAction(), {
+      input: { ...shopApiInput, type: 'go' },
       workspacePath,
     });
     const entity = parse(
@@ -105,8 +88,8 @@ describe('hubbops:codegen:service', () => {
   });
 
   it('changes nothing when re-run with the same inputs', async () => {
-    const action = createAction();
-    const input = { ...baseInput, type: 'python', targetPath: 'svc' };
+    const action = createCodegenServiceTestAction();
+    const input = { ...shopApiInput, type: 'python', targetPath: 'svc' };
     const first = await runAction(action, { input, workspacePath });
     expect(first.outputs.changed).toHaveLength(first.outputs.files.length);
     const before = await Promise.all(
@@ -136,10 +119,10 @@ describe('hubbops:codegen:service', () => {
   });
 
   it('restores files a user changed, reporting only those', async () => {
-    const input = { ...baseInput, type: 'node' };
-    await runAction(createAction(), { input, workspacePath });
+    const input = { ...shopApiInput, type: 'node' };
+    await runAction(createCodegenServiceTestAction(), { input, workspacePath });
     await writeFile(path.join(workspacePath, 'server.js'), 'edited');
-    const { outputs } = await runAction(createAction(), {
+    const { outputs } = await runAction(createCodegenServiceTestAction(), {
       input,
       workspacePath,
     });
@@ -148,11 +131,15 @@ describe('hubbops:codegen:service', () => {
 
   it('writes on a retry what the first attempt generated, even if config changed', async () => {
     const store = new CheckpointStore();
-    const input = { ...baseInput, type: 'node' };
-    await runAction(createAction(), { input, workspacePath, store });
+    const input = { ...shopApiInput, type: 'node' };
+    await runAction(createCodegenServiceTestAction(), {
+      input,
+      workspacePath,
+      store,
+    });
     mockDir.setContent({ workspace: {} });
     const retry = await runAction(
-      createAction({
+      createCodegenServiceTestAction({
         hubbops: { codegen: { node: { baseImage: 'changed/node:22' } } },
       }),
       { input, workspacePath, store },
@@ -165,11 +152,14 @@ describe('hubbops:codegen:service', () => {
   });
 
   it('writes nothing in a dry run but reports what it would write', async () => {
-    const { outputs, lines } = await runAction(createAction(), {
-      input: { ...baseInput, type: 'go', targetPath: 'svc' },
-      workspacePath,
-      isDryRun: true,
-    });
+    const { outputs, lines } = await runAction(
+      createCodegenServiceTestAction(),
+      {
+        input: { ...shopApiInput, type: 'go', targetPath: 'svc' },
+        workspacePath,
+        isDryRun: true,
+      },
+    );
     expect(outputs.path).toBe('svc');
     expect(outputs.files).toContain('main.go');
     expect(outputs.changed).toEqual([]);
@@ -181,8 +171,8 @@ describe('hubbops:codegen:service', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(
-      runAction(createAction(), {
-        input: { ...baseInput, type: 'node' },
+      runAction(createCodegenServiceTestAction(), {
+        input: { ...shopApiInput, type: 'node' },
         workspacePath,
         signal: controller.signal,
       }),
@@ -222,8 +212,8 @@ describe('hubbops:codegen:service', () => {
   ])(
     'rejects %j with an InputError saying what to fix',
     async (change, message) => {
-      const promise = runAction(createAction(), {
-        input: { ...baseInput, type: 'node', ...change },
+      const promise = runAction(createCodegenServiceTestAction(), {
+        input: { ...shopApiInput, type: 'node', ...change },
         workspacePath,
       });
       await expect(promise).rejects.toMatchObject({ name: 'InputError' });
@@ -239,8 +229,8 @@ describe('hubbops:codegen:service', () => {
         workspace: { escape: ({ symlink }) => symlink(outside) },
       });
       await expect(
-        runAction(createAction(), {
-          input: { ...baseInput, type: 'node', targetPath: 'escape' },
+        runAction(createCodegenServiceTestAction(), {
+          input: { ...shopApiInput, type: 'node', targetPath: 'escape' },
           workspacePath,
         }),
       ).rejects.toThrow("targetPath 'escape' points outside the workspace");
@@ -265,9 +255,12 @@ describe('hubbops:codegen:service', () => {
         ];
       },
     };
-    const action = createAction({}, [...builtInServiceTypes, rust]);
+    const action = createCodegenServiceTestAction({}, [
+      ...builtInServiceTypes,
+      rust,
+    ]);
     const { outputs } = await runAction(action, {
-      input: { ...baseInput, type: 'rust', options: { edition: '2024' } },
+      input: { ...shopApiInput, type: 'rust', options: { edition: '2024' } },
       workspacePath,
     });
     expect(outputs.files).toEqual([
@@ -281,7 +274,7 @@ describe('hubbops:codegen:service', () => {
 
     await expect(
       runAction(action, {
-        input: { ...baseInput, type: 'rust', options: { edition: '2015' } },
+        input: { ...shopApiInput, type: 'rust', options: { edition: '2015' } },
         workspacePath,
       }),
     ).rejects.toThrow(/options for service type 'rust': edition: /);
@@ -301,8 +294,8 @@ describe('hubbops:codegen:service', () => {
       },
     };
     await expect(
-      runAction(createAction({}, [evil]), {
-        input: { ...baseInput, type: 'evil', targetPath: 'svc' },
+      runAction(createCodegenServiceTestAction({}, [evil]), {
+        input: { ...shopApiInput, type: 'evil', targetPath: 'svc' },
         workspacePath,
       }),
     ).rejects.toThrow(

@@ -2,14 +2,11 @@ import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { createHash } from 'node:crypto';
-import { realpath } from 'node:fs/promises';
 import { z as zod } from 'zod/v3';
 import { catalogInfoFile } from '../codegen/catalogInfoFile';
 import { dnsLabel } from '../codegen/dnsLabel';
-import {
-  GeneratedFileWriter,
-  resolveTargetDirectory,
-} from '../codegen/GeneratedFileWriter';
+import { GeneratedFileWriter } from '../codegen/GeneratedFileWriter';
+import { writeGeneratedFiles } from '../codegen/writeGeneratedFiles';
 import { parseActionInput } from '../codegen/parseActionInput';
 import { GeneratedFile } from '../codegen/ServiceTypeHandler';
 import { ServiceTypeRegistry } from '../codegen/ServiceTypeRegistry';
@@ -18,6 +15,22 @@ export const CODEGEN_SERVICE_ACTION_ID = 'hubbops:codegen:service';
 
 const ENTITY_REF =
   /^([a-z][a-z0-9-]*:)?([a-z0-9][a-z0-9._-]*\/)?[a-z0-9A-Z][a-zA-Z0-9._-]*$/;
+
+function entityRef(
+  z: typeof zod,
+  input: string,
+  description: string,
+  examples: string,
+) {
+  return z.string({ description }).superRefine((value, ctx) => {
+    if (!ENTITY_REF.test(value)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `${input} '${value}' must be an entity ref such as ${examples}`,
+      });
+    }
+  });
+}
 
 const inputSchema = {
   type: (z: typeof zod) =>
@@ -34,37 +47,24 @@ const inputSchema = {
       'The service name, a DNS label (lowercase letters, digits, `-`; at most 63), e.g. `shop-api`.',
     ),
   owner: (z: typeof zod) =>
-    z
-      .string({
-        description: 'Entity ref of the owner, e.g. `group:default/team-a`.',
-      })
-      .superRefine((value, ctx) => {
-        if (!ENTITY_REF.test(value)) {
-          ctx.addIssue({
-            code: z.ZodIssueCode.custom,
-            message: `owner '${value}' must be an entity ref such as 'group:default/team-a' or 'team-a'`,
-          });
-        }
-      }),
+    entityRef(
+      z,
+      'owner',
+      'Entity ref of the owner, e.g. `group:default/team-a`.',
+      "'group:default/team-a' or 'team-a'",
+    ),
   description: (z: typeof zod) =>
     z
       .string({ description: 'One line describing the service.' })
       .max(500)
       .optional(),
   system: (z: typeof zod) =>
-    z
-      .string({
-        description: 'The system the service belongs to, e.g. `shop`.',
-      })
-      .superRefine((value, ctx) => {
-        if (!ENTITY_REF.test(value)) {
-          ctx.addIssue({
-            code: z.ZodIssueCode.custom,
-            message: `system '${value}' must be an entity ref such as 'shop' or 'system:default/shop'`,
-          });
-        }
-      })
-      .optional(),
+    entityRef(
+      z,
+      'system',
+      'The system the service belongs to, e.g. `shop`.',
+      "'shop' or 'system:default/shop'",
+    ).optional(),
   port: (z: typeof zod) =>
     z
       .number({
@@ -197,23 +197,14 @@ export function createCodegenServiceAction(options: {
         config.getOptionalString(`hubbops.codegen.${handler.type}.baseImage`) ??
         handler.defaultBaseImage;
 
-      let workspacePath: string;
-      try {
-        workspacePath = await realpath(ctx.workspacePath);
-      } catch {
-        throw new InputError(
-          `the workspace ${ctx.workspacePath} does not exist`,
-        );
-      }
-      const target = resolveTargetDirectory(
-        workspacePath,
-        input.targetPath,
-        'targetPath',
-      );
+      const writer = await GeneratedFileWriter.open({
+        workspacePath: ctx.workspacePath,
+        targetPath: input.targetPath,
+        signal: ctx.signal,
+      });
       const containerfile = handler.containerfile ?? 'Containerfile';
 
-      const generationInputs = {
-        type: handler.type,
+      const serviceInputs = {
         name: input.name,
         owner: input.owner,
         description: input.description,
@@ -224,22 +215,13 @@ export function createCodegenServiceAction(options: {
         options: typeOptions,
       };
       ctx.logger.info(
-        `generating a ${handler.description} '${input.name}' in ${target.relative} (port ${input.port}, FROM ${baseImage})`,
+        `generating a ${handler.description} '${input.name}' in ${writer.relative} (port ${input.port}, FROM ${baseImage})`,
       );
       const generate = async (): Promise<GeneratedFile[]> => {
-        const generated = await handler.generate({
-          name: input.name,
-          owner: input.owner,
-          description: input.description,
-          system: input.system,
-          port: input.port,
-          healthPath: HEALTH_PATH,
-          baseImage,
-          options: typeOptions,
-        });
+        const generated = await handler.generate({ ...serviceInputs });
         return [
           ...generated.filter(file => file.path !== 'catalog-info.yaml'),
-          catalogInfoFile({ ...generationInputs }),
+          catalogInfoFile({ type: handler.type, ...serviceInputs }),
         ];
       };
       // A retried task writes what its first attempt generated, even if a
@@ -249,7 +231,7 @@ export function createCodegenServiceAction(options: {
         ? await generate()
         : await ctx.checkpoint<GeneratedFile[]>({
             key: `codegen-service-${createHash('sha256')
-              .update(JSON.stringify({ input, target: target.relative }))
+              .update(JSON.stringify({ input, target: writer.relative }))
               .digest('hex')}`,
             fn: generate,
           });
@@ -258,39 +240,24 @@ export function createCodegenServiceAction(options: {
           `service type '${handler.type}' generated no ${containerfile}; its handler must generate one`,
         );
       }
-      const writer = new GeneratedFileWriter({
-        workspacePath,
-        directory: target.directory,
-        signal: ctx.signal,
-      });
       files.forEach(file => writer.resolve(file));
 
-      ctx.output('path', target.relative);
+      ctx.output('path', writer.relative);
       ctx.output(
         'files',
         files.map(file => file.path),
       );
       ctx.output('containerfile', containerfile);
       ctx.output('healthPath', HEALTH_PATH);
-      if (ctx.isDryRun) {
-        for (const file of files) {
-          ctx.logger.info(
-            `dry run: would write ${target.relative}/${file.path}`,
-          );
-        }
-        ctx.output('changed', []);
-        ctx.logger.info('dry run: nothing was written');
-        return;
-      }
-      const result = await writer.write(files);
-      for (const file of result.changed) {
-        ctx.logger.info(`wrote ${target.relative}/${file}`);
-      }
-      ctx.output('changed', result.changed);
-      ctx.logger.info(
-        result.changed.length
-          ? `generated ${files.length} files, ${result.changed.length} written, ${result.unchanged.length} already up to date`
-          : `all ${files.length} files were already up to date; nothing changed`,
+      ctx.output(
+        'changed',
+        await writeGeneratedFiles({
+          writer,
+          files,
+          dryRun: ctx.isDryRun === true,
+          logger: ctx.logger,
+          made: 'generated',
+        }),
       );
     },
   });

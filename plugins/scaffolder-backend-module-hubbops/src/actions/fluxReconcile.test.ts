@@ -11,6 +11,7 @@ import {
 } from '@hubbops/test-kit';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createFluxReconcileAction } from './fluxReconcile';
+import { CheckpointStore } from '../codegen/__testUtils__/ActionHarness';
 
 type JsonObject = Record<string, any>;
 
@@ -68,20 +69,6 @@ function recordingLogger(lines: string[] = []): LoggerService & {
   };
 }
 
-/** Task checkpoints as the scaffolder keeps them: success values by key. */
-function checkpointStore() {
-  const values = new Map<string, unknown>();
-  return {
-    values,
-    async checkpoint(opts: { key: string; fn: () => unknown }): Promise<any> {
-      if (values.has(opts.key)) return values.get(opts.key);
-      const value = await opts.fn();
-      values.set(opts.key, JSON.parse(JSON.stringify(value ?? null)));
-      return value;
-    },
-  };
-}
-
 /** A FluxClusterService over the test API server, as the Flux backend provides it. */
 function clusterDirectory(server: TestKubernetesApiServer, name = 'test') {
   const kubeConfig = new KubeConfig();
@@ -104,14 +91,14 @@ describe('hubbops:flux:reconcile', () => {
   function harness(options: {
     input: JsonObject;
     isDryRun?: boolean;
-    store?: ReturnType<typeof checkpointStore>;
+    store?: CheckpointStore;
     cluster?: string;
   }) {
     const action = createFluxReconcileAction({
       clusters: clusterDirectory(server, options.cluster),
     });
     const logger = recordingLogger();
-    const store = options.store ?? checkpointStore();
+    const store = options.store ?? new CheckpointStore();
     const outputs: Record<string, any> = {};
     const ctx = {
       ...createMockActionContext({
@@ -185,7 +172,7 @@ describe('hubbops:flux:reconcile', () => {
   });
 
   it('does not apply or request again when the task is retried', async () => {
-    const store = checkpointStore();
+    const store = new CheckpointStore();
     const input = {
       cluster: 'test',
       kustomization: { name: 'shop' },

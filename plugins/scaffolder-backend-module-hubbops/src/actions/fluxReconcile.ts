@@ -17,6 +17,10 @@ import {
   statusOf,
 } from '../flux/FluxClusterClient';
 import {
+  connectToKustomization,
+  FLUX_NAMESPACE,
+} from '../flux/connectToKustomization';
+import {
   clusterInput,
   kustomizationInput,
   objectOf,
@@ -36,8 +40,6 @@ import {
 import { reconcileToken } from '../flux/reconcileToken';
 
 export const FLUX_RECONCILE_ACTION_ID = 'hubbops:flux:reconcile';
-
-const FLUX_NAMESPACE = 'flux-system';
 
 const inputSchema = {
   cluster: clusterInput,
@@ -147,14 +149,12 @@ export function createFluxReconcileAction(options: {
           inputParser,
           ctx.input,
         );
-        const namespace = input.kustomization.namespace ?? FLUX_NAMESPACE;
-        const name = input.kustomization.name;
-        const ksName = `Kustomization ${namespace}/${name}`;
-        const client = await FluxClusterClient.connect(
-          options.clusters,
-          input.cluster,
-          { signal },
-        );
+        const {
+          namespace,
+          name,
+          label: ksName,
+          client,
+        } = await connectToKustomization(options.clusters, input, signal);
         const dryRun = ctx.isDryRun === true;
         const verb = dryRun ? 'dry run: would' : 'will';
 
@@ -343,13 +343,7 @@ async function applyObjects(
 ): Promise<string[]> {
   const results: string[] = [];
   for (const entry of objects) {
-    const object = await servedObject(client, entry, log);
-    const kind = await client.requireKind(entry.group, object.kind);
-    const before = await client.get(
-      kind,
-      object.metadata.namespace,
-      object.metadata.name,
-    );
+    const { object, current: before } = await inCluster(client, entry, log);
     let after: FluxObject;
     try {
       after = await client.apply(object);
@@ -383,13 +377,7 @@ async function describePlannedApply(
 ): Promise<string[]> {
   const results: string[] = [];
   for (const entry of objects) {
-    const object = await servedObject(client, entry, log);
-    const kind = await client.requireKind(entry.group, object.kind);
-    const current = await client.get(
-      kind,
-      object.metadata.namespace,
-      object.metadata.name,
-    );
+    const { object, current } = await inCluster(client, entry, log);
     const line = `${describeObject(object)} (${
       current ? 'would be configured' : 'would be created'
     })`;
@@ -397,6 +385,25 @@ async function describePlannedApply(
     results.push(line);
   }
   return results;
+}
+
+/** An object of `applyPath` as the cluster serves it, and what it holds now. */
+async function inCluster(
+  client: FluxClusterClient,
+  entry: FluxObjectFile,
+  log: (message: string) => void,
+): Promise<{
+  object: FluxObjectFile['object'];
+  current: FluxObject | undefined;
+}> {
+  const object = await servedObject(client, entry, log);
+  const kind = await client.requireKind(entry.group, object.kind);
+  const current = await client.get(
+    kind,
+    object.metadata.namespace,
+    object.metadata.name,
+  );
+  return { object, current };
 }
 
 /**

@@ -3,7 +3,8 @@ import { FluxClusterService } from '@hubbops/plugin-flux-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z as zod } from 'zod/v3';
-import { FluxClusterClient, FluxObject } from '../flux/FluxClusterClient';
+import { FluxObject } from '../flux/FluxClusterClient';
+import { connectToKustomization } from '../flux/connectToKustomization';
 import {
   clusterInput,
   kustomizationInput,
@@ -21,8 +22,6 @@ import {
 } from '../flux/FluxStatus';
 
 export const FLUX_WAIT_ACTION_ID = 'hubbops:flux:wait';
-
-const FLUX_NAMESPACE = 'flux-system';
 
 /**
  * Ready=False reasons Flux recovers from by itself: the source has no
@@ -251,13 +250,10 @@ export function createFluxWaitAction(options: {
           inputParser,
           ctx.input,
         );
-        const namespace = input.kustomization.namespace ?? FLUX_NAMESPACE;
-        const name = input.kustomization.name;
-        const label = `Kustomization ${namespace}/${name}`;
-        const client = await FluxClusterClient.connect(
+        const { namespace, name, label, client } = await connectToKustomization(
           options.clusters,
-          input.cluster,
-          { signal },
+          input,
+          signal,
         );
         const ksKind = await client.requireKind(
           KUSTOMIZE_GROUP,

@@ -11,6 +11,7 @@ import {
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createGitopsPushAction, DRY_RUN_COMMIT_SHA } from './gitopsPush';
+import { CheckpointStore } from '../codegen/__testUtils__/ActionHarness';
 
 type JsonObject = { [key: string]: any };
 
@@ -36,20 +37,6 @@ function recordingLogger(lines: string[] = []): LoggerService & {
   };
 }
 
-/** Task checkpoints as the scaffolder keeps them: success values by key. */
-function checkpointStore() {
-  const values = new Map<string, unknown>();
-  return {
-    values,
-    async checkpoint(opts: { key: string; fn: () => unknown }): Promise<any> {
-      if (values.has(opts.key)) return values.get(opts.key);
-      const value = await opts.fn();
-      values.set(opts.key, JSON.parse(JSON.stringify(value ?? null)));
-      return value;
-    },
-  };
-}
-
 const user = {
   entity: {
     apiVersion: 'backstage.io/v1alpha1',
@@ -66,14 +53,14 @@ describe('hubbops:gitops:push', () => {
     input: JsonObject;
     config: JsonObject;
     isDryRun?: boolean;
-    store?: ReturnType<typeof checkpointStore>;
+    store?: CheckpointStore;
     signal?: AbortSignal;
   }) {
     const action = createGitopsPushAction({
       config: new ConfigReader(options.config),
     });
     const logger = recordingLogger();
-    const store = options.store ?? checkpointStore();
+    const store = options.store ?? new CheckpointStore();
     const outputs: Record<string, unknown> = {};
     const ctx = {
       ...createMockActionContext({

@@ -1,6 +1,6 @@
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import { InputError } from '@backstage/errors';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { GeneratedFile } from './ServiceTypeHandler';
 
@@ -40,13 +40,50 @@ export interface WriteResult {
  * files whose bytes already match untouched, so a re-run changes nothing.
  */
 export class GeneratedFileWriter {
+  /**
+   * A writer for the action input `targetPath`, resolved inside the
+   * workspace's real path (the workspace itself may be behind a symlink).
+   */
+  static async open(options: {
+    workspacePath: string;
+    targetPath: string;
+    signal?: AbortSignal;
+  }): Promise<GeneratedFileWriter> {
+    let workspacePath: string;
+    try {
+      workspacePath = await realpath(options.workspacePath);
+    } catch {
+      throw new InputError(
+        `the workspace ${options.workspacePath} does not exist`,
+      );
+    }
+    const { directory, relative } = resolveTargetDirectory(
+      workspacePath,
+      options.targetPath,
+      'targetPath',
+    );
+    return new GeneratedFileWriter({
+      workspacePath,
+      directory,
+      relative,
+      signal: options.signal,
+    });
+  }
+
   constructor(
     private readonly options: {
       workspacePath: string;
       directory: string;
+      /** `directory` relative to the workspace, with `/`; `.` for itself. */
+      relative: string;
       signal?: AbortSignal;
     },
   ) {}
+
+  /** The target directory relative to the workspace, e.g. `service` or `.`. */
+  get relative(): string {
+    return this.options.relative;
+  }
 
   /** Checks every path before anything is written. */
   resolve(file: GeneratedFile): string {

@@ -305,42 +305,26 @@ export function renderServiceManifests(
     });
   }
 
-  const sourceObject =
-    spec.source.kind === 'GitRepository'
-      ? {
-          apiVersion: 'source.toolkit.fluxcd.io/v1',
-          kind: 'GitRepository',
-          metadata: {
-            name: spec.source.name,
-            namespace: FLUX_NAMESPACE,
-            labels,
-          },
-          spec: {
-            interval: '1m',
-            url: spec.source.url,
-            ref: { branch: spec.source.branch },
-            ...(spec.source.secretRef
-              ? { secretRef: { name: spec.source.secretRef } }
-              : {}),
-          },
-        }
-      : {
-          apiVersion: 'source.toolkit.fluxcd.io/v1',
-          kind: 'OCIRepository',
-          metadata: {
-            name: spec.source.name,
-            namespace: FLUX_NAMESPACE,
-            labels,
-          },
-          spec: {
-            interval: '1m',
-            url: spec.source.url,
-            ref: { tag: spec.source.tag ?? 'latest' },
-            ...(spec.source.secretRef
-              ? { secretRef: { name: spec.source.secretRef } }
-              : {}),
-          },
-        };
+  const sourceObject = {
+    apiVersion: 'source.toolkit.fluxcd.io/v1',
+    kind: spec.source.kind,
+    metadata: {
+      name: spec.source.name,
+      namespace: FLUX_NAMESPACE,
+      labels,
+    },
+    spec: {
+      interval: '1m',
+      url: spec.source.url,
+      ref:
+        spec.source.kind === 'GitRepository'
+          ? { branch: spec.source.branch }
+          : { tag: spec.source.tag ?? 'latest' },
+      ...(spec.source.secretRef
+        ? { secretRef: { name: spec.source.secretRef } }
+        : {}),
+    },
+  };
   files.push({
     path: 'flux/source.yaml',
     content: yamlDocuments([sourceObject]),

@@ -1,31 +1,16 @@
 import { createMockDirectory } from '@backstage/backend-test-utils';
-import { ConfigReader } from '@backstage/config';
-import { createCodegenServiceAction } from '../actions/codegenService';
-import { builtInServiceTypes } from './builtInServiceTypes';
-import { ServiceTypeRegistry } from './ServiceTypeRegistry';
 import { runAction } from './__testUtils__/ActionHarness';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { requireBinary, run, runOk } from './__testUtils__/toolchains';
+import {
+  createCodegenServiceTestAction,
+  shopApiInput,
+} from './__testUtils__/codegenServiceTestAction';
 
 jest.setTimeout(60_000);
-
-const baseInput = {
-  name: 'shop-api',
-  owner: 'group:default/team-a',
-  description: 'Sells things',
-  system: 'shop',
-  port: 8181,
-};
-
-function createAction() {
-  return createCodegenServiceAction({
-    config: new ConfigReader({}),
-    serviceTypes: new ServiceTypeRegistry(builtInServiceTypes),
-  });
-}
 
 describe('the go service type', () => {
   const mockDir = createMockDirectory();
@@ -39,9 +24,9 @@ describe('the go service type', () => {
 
   it('generates a go service that vets, tests and builds with go 1.19 and the standard library only', async () => {
     const go = requireBinary('/usr/bin/go', 'golang-go');
-    const { outputs } = await runAction(createAction(), {
+    const { outputs } = await runAction(createCodegenServiceTestAction(), {
       input: {
-        ...baseInput,
+        ...shopApiInput,
         type: 'go',
         options: { modulePath: 'example.com/shop-api' },
       },

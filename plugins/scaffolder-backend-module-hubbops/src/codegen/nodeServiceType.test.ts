@@ -1,8 +1,5 @@
 import { createMockDirectory } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
-import { createCodegenServiceAction } from '../actions/codegenService';
-import { builtInServiceTypes } from './builtInServiceTypes';
-import { ServiceTypeRegistry } from './ServiceTypeRegistry';
 import { runAction } from './__testUtils__/ActionHarness';
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -18,6 +15,10 @@ import {
 import { createImageBuildAction } from '../actions/imageBuild';
 import { parseContainerfile, planLayersBuild } from '../image/containerfile';
 import { run, runOk } from './__testUtils__/toolchains';
+import {
+  createCodegenServiceTestAction,
+  shopApiInput,
+} from './__testUtils__/codegenServiceTestAction';
 
 const repoRoot = path.resolve(__dirname, '../../../..');
 
@@ -52,21 +53,6 @@ async function waitForHealth(url: string, child: ChildProcess) {
 
 jest.setTimeout(60_000);
 
-const baseInput = {
-  name: 'shop-api',
-  owner: 'group:default/team-a',
-  description: 'Sells things',
-  system: 'shop',
-  port: 8181,
-};
-
-function createAction() {
-  return createCodegenServiceAction({
-    config: new ConfigReader({}),
-    serviceTypes: new ServiceTypeRegistry(builtInServiceTypes),
-  });
-}
-
 describe('the node service type', () => {
   const mockDir = createMockDirectory();
   let workspacePath: string;
@@ -83,8 +69,8 @@ describe('the node service type', () => {
   });
 
   it('generates a service that starts with node, answers its health check, passes its own test and type-checks', async () => {
-    const { outputs } = await runAction(createAction(), {
-      input: { ...baseInput, type: 'node', targetPath: 'service' },
+    const { outputs } = await runAction(createCodegenServiceTestAction(), {
+      input: { ...shopApiInput, type: 'node', targetPath: 'service' },
       workspacePath,
     });
     expect(outputs).toEqual({
@@ -140,8 +126,8 @@ describe('the node service type', () => {
   });
 
   it('writes a Containerfile the layers builder can build (no RUN), running as non-root', async () => {
-    await runAction(createAction(), {
-      input: { ...baseInput, type: 'node' },
+    await runAction(createCodegenServiceTestAction(), {
+      input: { ...shopApiInput, type: 'node' },
       workspacePath,
     });
     const text = await readFile(
@@ -171,9 +157,9 @@ describe('the node service type', () => {
         tag: '22',
         config: { Env: ['PATH=/usr/local/bin:/usr/bin:/bin'], Cmd: ['node'] },
       });
-      const code = await runAction(createAction(), {
+      const code = await runAction(createCodegenServiceTestAction(), {
         input: {
-          ...baseInput,
+          ...shopApiInput,
           type: 'node',
           targetPath: 'service',
           baseImage: `${registry.host}/base/node:22`,

@@ -1,29 +1,14 @@
 import { createMockDirectory } from '@backstage/backend-test-utils';
-import { ConfigReader } from '@backstage/config';
-import { createCodegenServiceAction } from '../actions/codegenService';
-import { builtInServiceTypes } from './builtInServiceTypes';
-import { ServiceTypeRegistry } from './ServiceTypeRegistry';
 import { runAction } from './__testUtils__/ActionHarness';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { requireBinary, run, runOk } from './__testUtils__/toolchains';
+import {
+  createCodegenServiceTestAction,
+  shopApiInput,
+} from './__testUtils__/codegenServiceTestAction';
 
 jest.setTimeout(60_000);
-
-const baseInput = {
-  name: 'shop-api',
-  owner: 'group:default/team-a',
-  description: 'Sells things',
-  system: 'shop',
-  port: 8181,
-};
-
-function createAction() {
-  return createCodegenServiceAction({
-    config: new ConfigReader({}),
-    serviceTypes: new ServiceTypeRegistry(builtInServiceTypes),
-  });
-}
 
 describe('the python service type', () => {
   const mockDir = createMockDirectory();
@@ -45,9 +30,9 @@ describe('the python service type', () => {
         `Debian's python lacks FastAPI, httpx or pytest: apt-get install python3-fastapi python3-httpx python3-pytest\n${modules.stderr}`,
       );
     }
-    const { outputs } = await runAction(createAction(), {
+    const { outputs } = await runAction(createCodegenServiceTestAction(), {
       input: {
-        ...baseInput,
+        ...shopApiInput,
         type: 'python',
         description: 'Sells "things" \\ and more """',
       },
