@@ -1,6 +1,6 @@
-import { createServer, IncomingMessage, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { serveGitHttpBackend } from './gitHttpBackend';
+import { startRepositoryHttpServer } from './startRepositoryHttpServer';
 import {
   GitRepositoryStore,
   TestGitCommit,
@@ -192,23 +192,9 @@ export async function startTestGitServer(
     });
   }
 
-  // Requests still being answered (git processes writing to the
-  // repositories), so that close() waits for them before deleting.
-  const inFlight = new Set<Promise<void>>();
-  const server = createServer((req, res) => {
-    const handled = handle(req, res)
-      .catch(error => {
-        if (!res.headersSent) res.writeHead(500);
-        res.end(String(error?.message ?? error));
-      })
-      .finally(() => inFlight.delete(handled));
-    inFlight.add(handled);
-  });
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const http = await startRepositoryHttpServer(store, handle);
+  const baseUrl = http.baseUrl;
 
-  let closed: Promise<void> | undefined;
   const testServer: TestGitServer = {
     baseUrl,
     url: name => `${baseUrl}/${name}.git`,
@@ -223,14 +209,8 @@ export async function startTestGitServer(
     },
     requests: () => log.map(r => ({ ...r })),
     close() {
-      closed ??= (async () => {
-        servers.delete(testServer);
-        server.closeAllConnections();
-        await new Promise<void>(resolve => server.close(() => resolve()));
-        await Promise.allSettled([...inFlight]);
-        await store.dispose();
-      })();
-      return closed;
+      servers.delete(testServer);
+      return http.close();
     },
   };
   servers.add(testServer);

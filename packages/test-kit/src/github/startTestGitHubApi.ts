@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, IncomingMessage, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { serveGitHttpBackend } from '../git/gitHttpBackend';
+import { startRepositoryHttpServer } from '../git/startRepositoryHttpServer';
 import {
   GitRepositoryStore,
   TestGitCommit,
@@ -282,24 +282,11 @@ export async function startTestGitHubApi(
     }
   }
 
-  // Requests still being answered (git processes writing to the
-  // repositories), so that close() waits for them before deleting.
-  const inFlight = new Set<Promise<void>>();
-  const server = createServer((req, res) => {
-    const handled = handle(req, res)
-      .catch(error => {
-        if (!res.headersSent) res.writeHead(500);
-        res.end(String(error?.message ?? error));
-      })
-      .finally(() => inFlight.delete(handled));
-    inFlight.add(handled);
-  });
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const http = await startRepositoryHttpServer(store, handle);
+  baseUrl = http.baseUrl;
 
   const storeName = (owner: string, repo: string) =>
     repos.storeName(repos.get(owner, repo));
-  let closed: Promise<void> | undefined;
   const api: TestGitHubApi = {
     url: baseUrl,
     token: Object.keys(tokens)[0],
@@ -336,14 +323,8 @@ export async function startTestGitHubApi(
     deliver: (url, event, payload, secret) =>
       deliverWebhook(url, event, payload, secret),
     close() {
-      closed ??= (async () => {
-        servers.delete(api);
-        server.closeAllConnections();
-        await new Promise<void>(resolve => server.close(() => resolve()));
-        await Promise.allSettled([...inFlight]);
-        await store.dispose();
-      })();
-      return closed;
+      servers.delete(api);
+      return http.close();
     },
   };
   servers.add(api);
