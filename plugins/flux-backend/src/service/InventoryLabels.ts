@@ -90,7 +90,9 @@ export class InventoryLabels {
         ? `${entry.group}/${entry.version}`
         : entry.version;
       const kindKey = `${apiVersion}\u0000${entry.kind}`;
-      byKind.set(kindKey, [...(byKind.get(kindKey) ?? []), entry]);
+      const ofKind = byKind.get(kindKey);
+      if (ofKind) ofKind.push(entry);
+      else byKind.set(kindKey, [entry]);
     }
     const previous = index.inventoryLabels(cluster);
     const labels: InventoryLabelMap = new Map();

@@ -59,11 +59,15 @@ export class LabelSelector {
         );
       }
     }
-    return new LabelSelector(requirements);
+    return new LabelSelector(requirements, selector.trim());
   }
 
-  private constructor(requirements: Requirement[]) {
+  /** The selector as written, e.g. for cache keys. */
+  readonly source: string;
+
+  private constructor(requirements: Requirement[], source: string) {
     this.#requirements = requirements;
+    this.source = source;
   }
 
   matches(labels: Record<string, string>): boolean {

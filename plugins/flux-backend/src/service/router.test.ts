@@ -66,6 +66,49 @@ describe('the Flux REST API', () => {
     ).toEqual(['shop', 'shop-db']);
   });
 
+  it('answers an unchanged entity query with 304 and a changed one in full', async () => {
+    const path = '/objects?entity=component:default/shop&kubernetesId=shop';
+    const first = await flux.get(path).expect(200);
+    const etag = first.headers.etag;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    await flux.get(path).set('If-None-Match', etag).expect(304);
+
+    // A change elsewhere in the cluster leaves this answer as it was.
+    server.store.create(kustomization('audit', { namespace: 'billing' }));
+    await eventually(async () => {
+      const { body } = await flux.get('/objects?namespace=billing');
+      if (body.totalCount !== 2) throw new Error('not synced yet');
+    });
+    await flux.get(path).set('If-None-Match', etag).expect(304);
+
+    server.store.create(
+      kustomization('shop-api', {
+        labels: { 'backstage.io/kubernetes-id': 'shop' },
+      }),
+    );
+    await eventually(async () => {
+      const { body, headers } = await flux
+        .get(path)
+        .set('If-None-Match', etag)
+        .expect(200);
+      expect(headers.etag).not.toBe(etag);
+      expect(body.items.map((o: FluxObjectSummary) => o.name)).toEqual([
+        'shop',
+        'shop-api',
+      ]);
+    });
+    const ks = {
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+      kind: 'Kustomization',
+    };
+    server.store.delete({ ...ks, namespace: 'flux-system', name: 'shop-api' });
+    server.store.delete({ ...ks, namespace: 'billing', name: 'audit' });
+    await eventually(async () => {
+      const { body } = await flux.get('/objects');
+      if (body.totalCount !== 3) throw new Error('not synced yet');
+    });
+  });
+
   it('filters, sorts and pages, with the total count of matches', async () => {
     expect(await names('?namespace=shop,billing&sort=name&order=desc')).toEqual(
       ['shop-db', 'billing'],

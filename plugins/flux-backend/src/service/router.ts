@@ -32,6 +32,7 @@ import { EntityResolver } from './EntityResolver';
 import { FluxMetrics } from './FluxMetrics';
 import { ClusterRegistrations } from './ClusterRegistrations';
 import { createClusterRoutes } from './clusterRoutes';
+import { ObjectsResponseCache } from './ObjectsResponseCache';
 
 /**
  * The request type of backend-plugin-api's services: it is typed against
@@ -215,6 +216,7 @@ export async function createRouter(
     );
   }
 
+  const objectsResponses = new ObjectsResponseCache();
   router.get('/objects', async (req, res) => {
     const query = parse(objectsQuerySchema, req.query, 'query');
     const credentials = await httpAuth.credentials(serviceRequest(req));
@@ -233,11 +235,39 @@ export async function createRouter(
     const { entity, hint } = entities
       ? await entities.resolve(query, credentials)
       : { entity: undefined, hint: undefined };
-    const body: FluxObjectsResponse = {
-      ...engine.index.query(query, entity),
-      ...(hint && { hint }),
-    };
-    res.json(body);
+    const key = JSON.stringify([
+      query,
+      entity && {
+        kubernetesId: entity.kubernetesId,
+        labelSelector: entity.labelSelector?.source,
+        namespace: entity.namespace,
+      },
+      hint,
+    ]);
+    const answer = objectsResponses.get(key, engine.index.revision, () => {
+      const body: FluxObjectsResponse = {
+        ...engine.index.query(query, entity),
+        ...(hint && { hint }),
+      };
+      return body;
+    });
+    res.setHeader('ETag', answer.etag);
+    // Browsers revalidate every poll; unchanged answers cost a 304.
+    res.setHeader('Cache-Control', 'private, no-cache');
+    res.setHeader('Vary', 'Accept-Encoding');
+    if (req.fresh) {
+      res.status(304).end();
+      return;
+    }
+    res.type('application/json');
+    if (req.acceptsEncodings('gzip') === 'gzip') {
+      // Already compressed once for every caller of this answer; the
+      // compression middleware leaves encoded bodies alone.
+      res.setHeader('Content-Encoding', 'gzip');
+      res.end(answer.gzip());
+    } else {
+      res.send(answer.json);
+    }
   });
 
   router.get('/objects/:cluster/:kind/:namespace/:name', async (req, res) => {
