@@ -38,6 +38,9 @@ export default defineConfig({
     : [
         {
           command: [
+            // The git server's repositories from the last run (hubbopsGit.root
+            // in app-config.e2e.yaml): each run starts from none.
+            `rm -rf ${resolve(__dirname, '.data/e2e-git')} &&`,
             'yarn workspace backend start',
             `--config ${resolve(__dirname, 'app-config.yaml')}`,
             `--config ${resolve(
@@ -72,7 +75,7 @@ export default defineConfig({
   outputDir: 'node_modules/.cache/e2e-test-results',
 
   // One project per package with an e2e-tests folder, all on Debian's Chromium.
-  projects: generateProjects().map(project => ({
+  projects: (generateProjects() ?? []).map(project => ({
     ...project,
     use: chromium,
   })),
