@@ -72,6 +72,12 @@ describe('the Flux REST API', () => {
     const etag = first.headers.etag;
     expect(etag).toMatch(/^"[\w-]+"$/);
     await flux.get(path).set('If-None-Match', etag).expect(304);
+    // fetch() adds Cache-Control: no-cache to conditional requests.
+    await flux
+      .get(path)
+      .set('If-None-Match', `W/${etag}, "other"`)
+      .set('Cache-Control', 'no-cache')
+      .expect(304);
 
     // A change elsewhere in the cluster leaves this answer as it was.
     server.store.create(kustomization('audit', { namespace: 'billing' }));

@@ -45,6 +45,15 @@ function serviceRequest(req: Request): ServiceRequest {
   return req as unknown as ServiceRequest;
 }
 
+/** Whether an If-None-Match header names `etag` (weak comparison). */
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header
+    .split(',')
+    .map(tag => tag.trim().replace(/^W\//, ''))
+    .some(tag => tag === etag || tag === '*');
+}
+
 export interface RouterOptions {
   engine: FluxSyncEngine;
   /** Resolves `GET /objects?entity=` to the entity's annotations. */
@@ -255,7 +264,10 @@ export async function createRouter(
     // Browsers revalidate every poll; unchanged answers cost a 304.
     res.setHeader('Cache-Control', 'private, no-cache');
     res.setHeader('Vary', 'Accept-Encoding');
-    if (req.fresh) {
+    // Compared here rather than with req.fresh, which treats a request's
+    // `Cache-Control: no-cache` (sent by fetch() with If-None-Match) as a
+    // demand for the full body; the origin may answer 304 all the same.
+    if (etagMatches(req.get('if-none-match'), answer.etag)) {
       res.status(304).end();
       return;
     }

@@ -42,8 +42,12 @@ const useStyles = makeStyles(theme => ({
     cursor: 'pointer',
   },
   message: {
-    maxWidth: 420,
+    maxWidth: 360,
     wordBreak: 'break-word',
+  },
+  // Short values that read badly when broken ("Rea|dy", "Kustomi|zation").
+  nowrap: {
+    whiteSpace: 'nowrap',
   },
   revision: {
     fontFamily: 'monospace',
@@ -70,11 +74,11 @@ const ObjectsTable = ({
     <Table size="small">
       <TableHead>
         <TableRow>
-          <TableCell>Status</TableCell>
-          <TableCell>Kind</TableCell>
+          <TableCell className={classes.nowrap}>Status</TableCell>
+          <TableCell className={classes.nowrap}>Kind</TableCell>
           <TableCell>Name</TableCell>
           <TableCell>Revision</TableCell>
-          <TableCell>Last reconcile</TableCell>
+          <TableCell className={classes.nowrap}>Last reconcile</TableCell>
           <TableCell>Message</TableCell>
           <TableCell>Source</TableCell>
         </TableRow>
@@ -92,10 +96,10 @@ const ObjectsTable = ({
             }}
             aria-label={`${object.kind} ${object.namespace}/${object.name}`}
           >
-            <TableCell>
+            <TableCell className={classes.nowrap}>
               <FluxStatus status={object.status} />
             </TableCell>
-            <TableCell>{object.kind}</TableCell>
+            <TableCell className={classes.nowrap}>{object.kind}</TableCell>
             <TableCell>
               {object.namespace}/{object.name}
             </TableCell>
@@ -110,7 +114,10 @@ const ObjectsTable = ({
                 )}
               </span>
             </TableCell>
-            <TableCell title={object.lastReconcileTime}>
+            <TableCell
+              title={object.lastReconcileTime}
+              className={classes.nowrap}
+            >
               {formatAge(object.lastReconcileTime)}
             </TableCell>
             <TableCell className={classes.message}>{object.message}</TableCell>
