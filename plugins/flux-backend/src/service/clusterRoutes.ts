@@ -1,11 +1,10 @@
 import {
   AuditorService,
   AuthService,
-  BackstageCredentials,
   HttpAuthService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError } from '@backstage/errors';
+import { NotAllowedError } from '@backstage/errors';
 import {
   FluxCluster,
   fluxClusterAdminPermission,
@@ -16,13 +15,9 @@ import Router from 'express-promise-router';
 import { z } from 'zod';
 import { ClusterRegistrations } from './ClusterRegistrations';
 import { FluxSyncEngine } from './FluxSyncEngine';
-
-type ServiceRequest = Parameters<HttpAuthService['credentials']>[0];
-
-/** Express 5 requests are what backend-plugin-api types as Express 4 ones. */
-function serviceRequest(req: Request): ServiceRequest {
-  return req as unknown as ServiceRequest;
-}
+import { parseRequestInput } from './parseRequestInput';
+import { serviceRequest } from './serviceRequest';
+import { actorOf } from './actorOf';
 
 export interface ClusterRoutesOptions {
   engine: FluxSyncEngine;
@@ -81,21 +76,6 @@ const testBodySchema = z
 
 const nameParamsSchema = z.object({ name: z.string().min(1) });
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    const problems = result.error.issues
-      .map(issue =>
-        issue.path.length > 0
-          ? `${issue.path.join('.')}: ${issue.message}`
-          : issue.message,
-      )
-      .join('; ');
-    throw new InputError(`Invalid ${what}: ${problems}`);
-  }
-  return result.data;
-}
-
 /**
  * Cluster registration: `POST /clusters`, `PUT` and `DELETE
  * /clusters/:name`, and connection tests (`POST /clusters/test` for a
@@ -109,16 +89,6 @@ export function createClusterRoutes(
   const { engine, registrations, httpAuth, auth, permissions, auditor } =
     options;
   const router = Router();
-
-  function actorOf(credentials: BackstageCredentials): string | undefined {
-    if (auth.isPrincipal(credentials, 'user')) {
-      return credentials.principal.userEntityRef;
-    }
-    if (auth.isPrincipal(credentials, 'service')) {
-      return credentials.principal.subject;
-    }
-    return undefined;
-  }
 
   /** Runs one audited cluster administration step; returns its result. */
   async function administer<T>(
@@ -147,7 +117,7 @@ export function createClusterRoutes(
             '(flux.cluster.admin); ask an administrator for that permission',
         );
       }
-      const result = await run(actorOf(credentials));
+      const result = await run(actorOf(auth, credentials));
       await auditorEvent.success();
       return result;
     } catch (error) {
@@ -162,7 +132,11 @@ export function createClusterRoutes(
 
   router.post('/clusters/test', async (req, res) => {
     const result = await administer(req, 'flux-cluster-test', 'low', () => {
-      const body = parse(testBodySchema, req.body, 'connection test');
+      const body = parseRequestInput(
+        testBodySchema,
+        req.body,
+        'connection test',
+      );
       return registrations.test(body.kubeconfig, body.context);
     });
     res.json(result);
@@ -174,7 +148,7 @@ export function createClusterRoutes(
       'flux-cluster-register',
       'high',
       async actor => {
-        const body = parse(
+        const body = parseRequestInput(
           registerBodySchema,
           req.body,
           'cluster registration',
@@ -192,8 +166,16 @@ export function createClusterRoutes(
       'flux-cluster-update',
       'high',
       async actor => {
-        const { name } = parse(nameParamsSchema, req.params, 'cluster path');
-        const body = parse(updateBodySchema, req.body, 'cluster update');
+        const { name } = parseRequestInput(
+          nameParamsSchema,
+          req.params,
+          'cluster path',
+        );
+        const body = parseRequestInput(
+          updateBodySchema,
+          req.body,
+          'cluster update',
+        );
         await registrations.update(name, body, actor);
         return clusterResponse(name);
       },
@@ -203,7 +185,11 @@ export function createClusterRoutes(
 
   router.delete('/clusters/:name', async (req, res) => {
     await administer(req, 'flux-cluster-remove', 'high', async () => {
-      const { name } = parse(nameParamsSchema, req.params, 'cluster path');
+      const { name } = parseRequestInput(
+        nameParamsSchema,
+        req.params,
+        'cluster path',
+      );
       await registrations.remove(name);
     });
     res.status(204).end();
@@ -211,7 +197,11 @@ export function createClusterRoutes(
 
   router.post('/clusters/:name/test', async (req, res) => {
     const result = await administer(req, 'flux-cluster-test', 'low', () => {
-      const { name } = parse(nameParamsSchema, req.params, 'cluster path');
+      const { name } = parseRequestInput(
+        nameParamsSchema,
+        req.params,
+        'cluster path',
+      );
       return registrations.testCluster(name);
     });
     res.json(result);

@@ -33,17 +33,9 @@ import { FluxMetrics } from './FluxMetrics';
 import { ClusterRegistrations } from './ClusterRegistrations';
 import { createClusterRoutes } from './clusterRoutes';
 import { ObjectsResponseCache } from './ObjectsResponseCache';
-
-/**
- * The request type of backend-plugin-api's services: it is typed against
- * Express 4 while this package uses Express 5, whose requests are the same
- * object at runtime.
- */
-type ServiceRequest = Parameters<HttpAuthService['credentials']>[0];
-
-function serviceRequest(req: Request): ServiceRequest {
-  return req as unknown as ServiceRequest;
-}
+import { parseRequestInput } from './parseRequestInput';
+import { serviceRequest } from './serviceRequest';
+import { actorOf } from './actorOf';
 
 /** Whether an If-None-Match header names `etag` (weak comparison). */
 function etagMatches(header: string | undefined, etag: string): boolean {
@@ -131,21 +123,6 @@ const reconcileBodySchema = z
 
 const emptyBodySchema = z.object({}).strict();
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    const problems = result.error.issues
-      .map(issue =>
-        issue.path.length > 0
-          ? `${issue.path.join('.')}: ${issue.message}`
-          : issue.message,
-      )
-      .join('; ');
-    throw new InputError(`Invalid ${what}: ${problems}`);
-  }
-  return result.data;
-}
-
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
@@ -188,17 +165,6 @@ export async function createRouter(
     }
   }
 
-  /** Who did it, for audit and the suspended-by annotation. */
-  function actorOf(credentials: BackstageCredentials): string {
-    if (auth.isPrincipal(credentials, 'user')) {
-      return credentials.principal.userEntityRef;
-    }
-    if (auth.isPrincipal(credentials, 'service')) {
-      return credentials.principal.subject;
-    }
-    return 'unknown';
-  }
-
   async function readAccess(req: Request) {
     await authorize(
       await httpAuth.credentials(serviceRequest(req)),
@@ -227,7 +193,7 @@ export async function createRouter(
 
   const objectsResponses = new ObjectsResponseCache();
   router.get('/objects', async (req, res) => {
-    const query = parse(objectsQuerySchema, req.query, 'query');
+    const query = parseRequestInput(objectsQuerySchema, req.query, 'query');
     const credentials = await httpAuth.credentials(serviceRequest(req));
     await authorize(credentials, fluxResourceReadPermission);
     if (
@@ -283,7 +249,11 @@ export async function createRouter(
   });
 
   router.get('/objects/:cluster/:kind/:namespace/:name', async (req, res) => {
-    const ref = parse(objectParamsSchema, req.params, 'object path');
+    const ref = parseRequestInput(
+      objectParamsSchema,
+      req.params,
+      'object path',
+    );
     await readAccess(req);
     // The path may spell the kind as the API does (helmreleases, helmrelease).
     const kind = findFluxKind(ref.kind)?.kind ?? ref.kind;
@@ -305,7 +275,11 @@ export async function createRouter(
   router.get(
     '/objects/:cluster/:kind/:namespace/:name/events',
     async (req, res) => {
-      const ref = parse(objectParamsSchema, req.params, 'object path');
+      const ref = parseRequestInput(
+        objectParamsSchema,
+        req.params,
+        'object path',
+      );
       await readAccess(req);
       const body: FluxEventsResponse = { items: await actions.events(ref) };
       res.json(body);
@@ -320,7 +294,11 @@ export async function createRouter(
     meta: Record<string, string | boolean | undefined>,
     run: (ref: FluxObjectRef, actor: string) => Promise<T>,
   ): Promise<T> {
-    const ref = parse(objectParamsSchema, req.params, 'object path');
+    const ref = parseRequestInput(
+      objectParamsSchema,
+      req.params,
+      'object path',
+    );
     const auditorEvent = await auditor.createEvent({
       eventId,
       severityLevel: 'medium',
@@ -335,7 +313,7 @@ export async function createRouter(
     try {
       const credentials = await httpAuth.credentials(serviceRequest(req));
       await authorize(credentials, permission);
-      const result = await run(ref, actorOf(credentials));
+      const result = await run(ref, actorOf(auth, credentials) ?? 'unknown');
       const outcome = (result as { outcome?: string }).outcome;
       await auditorEvent.success(outcome ? { meta: { outcome } } : undefined);
       return result;
@@ -348,7 +326,11 @@ export async function createRouter(
   router.post(
     '/objects/:cluster/:kind/:namespace/:name/reconcile',
     async (req, res) => {
-      const body = parse(reconcileBodySchema, req.body, 'reconcile request');
+      const body = parseRequestInput(
+        reconcileBodySchema,
+        req.body,
+        'reconcile request',
+      );
       res.json(
         await act(
           req,
@@ -364,7 +346,7 @@ export async function createRouter(
   router.post(
     '/objects/:cluster/:kind/:namespace/:name/suspend',
     async (req, res) => {
-      parse(emptyBodySchema, req.body, 'suspend request');
+      parseRequestInput(emptyBodySchema, req.body, 'suspend request');
       res.json(
         await act(
           req,
@@ -380,7 +362,7 @@ export async function createRouter(
   router.post(
     '/objects/:cluster/:kind/:namespace/:name/resume',
     async (req, res) => {
-      parse(emptyBodySchema, req.body, 'resume request');
+      parseRequestInput(emptyBodySchema, req.body, 'resume request');
       res.json(
         await act(
           req,
