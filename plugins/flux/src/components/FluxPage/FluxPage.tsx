@@ -95,22 +95,41 @@ const ClusterCard = ({
   );
 };
 
+// Short values stay on one line; the name and message take what is left.
+const noWrap = { whiteSpace: 'nowrap' } as const;
+
 const columns: TableColumn<FluxObjectSummary>[] = [
   {
     title: 'Status',
     field: 'status',
+    cellStyle: noWrap,
     render: object => <FluxStatus status={object.status} />,
   },
-  { title: 'Kind', field: 'kind' },
+  { title: 'Kind', field: 'kind', cellStyle: noWrap },
   {
-    title: 'Name',
+    // The cluster goes under the name: a column of its own would push the
+    // message out of a 1280 px window.
+    title: 'Name · cluster',
     field: 'name',
-    render: object => `${object.namespace}/${object.name}`,
+    cellStyle: { wordBreak: 'break-word', minWidth: 160 },
+    render: object => (
+      <>
+        {object.namespace}/{object.name}
+        <Typography variant="caption" color="textSecondary" component="div">
+          {object.cluster}
+        </Typography>
+      </>
+    ),
   },
-  { title: 'Cluster', field: 'cluster' },
   {
     title: 'Revision',
     field: 'lastAppliedRevision',
+    cellStyle: {
+      wordBreak: 'break-all',
+      maxWidth: 130,
+      fontFamily: 'monospace',
+      fontSize: '0.75rem',
+    },
     render: object => {
       const revision =
         object.lastAppliedRevision ?? object.lastAttemptedRevision;
@@ -120,13 +139,13 @@ const columns: TableColumn<FluxObjectSummary>[] = [
   {
     title: 'Last reconcile',
     field: 'lastReconcileTime',
+    cellStyle: noWrap,
     render: object => formatAge(object.lastReconcileTime),
   },
   {
     title: 'Message',
     field: 'message',
-    width: '35%',
-    cellStyle: { wordBreak: 'break-word' },
+    cellStyle: { wordBreak: 'break-word', minWidth: 200 },
   },
 ];
 
