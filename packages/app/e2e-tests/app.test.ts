@@ -1,19 +1,8 @@
-import { test, expect, Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
+import { signInAsGuest } from './signInAsGuest';
 import { resolve } from 'node:path';
 
 const screenshots = resolve(__dirname, '../../../docs/screenshots');
-
-async function signInAsGuest(page: Page) {
-  await page.goto('/');
-  const enter = page.getByRole('button', { name: 'Enter' });
-  await expect(enter).toBeVisible();
-  await enter.click();
-  await expect(
-    page
-      .getByRole('navigation', { name: 'sidebar nav' })
-      .getByRole('link', { name: 'Catalog', exact: true }),
-  ).toBeVisible();
-}
 
 test('a guest signs in and finds the HubbOps system in the catalog', async ({
   page,

@@ -1,8 +1,7 @@
 import { test, expect } from '@playwright/test';
+import { signInAsGuest } from './signInAsGuest';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-// @hubbops/test-kit is a workspace package not (yet) declared in
-// packages/app devDependencies: adding it needs `yarn add`, see the report.
 import {
   registerFluxResources,
   SimulatedFluxController,
@@ -63,8 +62,7 @@ test('an admin registers a cluster from its kubeconfig, then removes it', async 
   page,
 }) => {
   const name = `e2e-${randomBytes(3).toString('hex')}`;
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
+  await signInAsGuest(page);
   await page.goto('/flux');
 
   await page.getByRole('button', { name: 'Add cluster' }).click();

@@ -1,4 +1,5 @@
 import { test, expect } from '@playwright/test';
+import { signInAsGuest } from './signInAsGuest';
 import { resolve } from 'node:path';
 
 const screenshots = resolve(__dirname, '../../../docs/screenshots');
@@ -6,8 +7,7 @@ const screenshots = resolve(__dirname, '../../../docs/screenshots');
 test('a guest reconciles a demo component from its Flux tab', async ({
   page,
 }) => {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
+  await signInAsGuest(page);
 
   // The catalog and the demo fleet's sync both start with the backend.
   // In demo-eu-west the website is healthy (demo-us-east shows a failing one).
@@ -35,8 +35,7 @@ test('a guest reconciles a demo component from its Flux tab', async ({
 });
 
 test('the Flux page lists the demo clusters', async ({ page }) => {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
+  await signInAsGuest(page);
   await page.goto('/flux');
   for (const title of ['EU West (demo)', 'US East (demo)', 'AP South (demo)']) {
     await expect(page.getByText(title).first()).toBeVisible();

@@ -1,8 +1,7 @@
 import { test, expect } from '@playwright/test';
+import { signInAsGuest } from './signInAsGuest';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-// @hubbops/test-kit is a workspace package not (yet) declared in
-// packages/app devDependencies: adding it needs `yarn add`, see the report.
 import {
   fetchTestManifest,
   pushNodeBaseImage,
@@ -43,8 +42,7 @@ test('a guest creates a Node.js service that Flux deploys', async ({
   test.setTimeout(170_000);
   const name = `e2e-shop-${randomBytes(3).toString('hex')}`;
 
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
+  await signInAsGuest(page);
   await page.goto('/create');
   await page
     .locator('.MuiCard-root')
